@@ -1,0 +1,3 @@
+from nncalc.cli import app
+
+app(prog_name="nncalc")

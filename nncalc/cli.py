@@ -1,0 +1,524 @@
+"""The ``nncalc`` command line: one thin function per command.
+
+Each command opens its operands, runs the NumPy core chunk by chunk and hands
+the results to a sink in :mod:`nncalc.render`. Errors of every kind are
+turned into one line on stderr and an exit code in :class:`NncalcGroup`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Sequence
+from enum import Enum
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+from typer._click.exceptions import ClickException, UsageError
+from typer.core import TyperGroup
+
+from nncalc import __version__, reports
+from nncalc.embeddings import DTYPE_BYTES, embedding_params
+from nncalc.errors import CheckFailed, ExitCode, NncalcError
+from nncalc.operands import (
+    Chunk,
+    MissingOperand,
+    Operand,
+    StdinClaim,
+    aligned_chunks,
+    open_operand,
+    protect_negative_literals,
+    read_labels,
+)
+from nncalc.probability import (
+    DEFAULT_TOL,
+    FloatArray,
+    as_distribution,
+    class_indices,
+    kl_rows,
+    log_predictions,
+    log_softmax,
+    nll_rows,
+    pair_rows,
+    soft_xent_rows,
+    softmax,
+)
+from nncalc.render import (
+    Base,
+    Bounds,
+    Format,
+    Output,
+    PipeClosed,
+    Reduction,
+    ScalarSink,
+    VectorSink,
+    write_record,
+)
+
+CLASS_INDEX = re.compile(r"\s*\d+\s*")
+
+
+def _fail(message: str) -> None:
+    sys.stderr.write(f"nncalc: error: {message}\n")
+
+
+class NncalcGroup(TyperGroup):
+    """The app's group: negative literals, one-line errors, exit codes."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        code = self._run(
+            protect_negative_literals(argv), prog_name or "nncalc", complete_var, extra
+        )
+        if not standalone_mode:
+            return code
+        sys.exit(code)
+
+    def _run(
+        self, args: list[str], prog_name: str, complete_var: str | None, extra: dict[str, Any]
+    ) -> int:
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            return result if isinstance(result, int) else ExitCode.OK
+        except MissingOperand as error:
+            sys.stderr.write(self._usage(args, prog_name))
+            _fail(str(error))
+            return ExitCode.USAGE
+        except NncalcError as error:
+            _fail(str(error))
+            return ExitCode.USAGE
+        except CheckFailed as failure:
+            for line in failure.lines:
+                sys.stderr.write(f"nncalc: {line}\n")
+            return ExitCode.CHECK_FAILED
+        except UsageError as error:
+            command = error.ctx.command_path if error.ctx else prog_name
+            message = " ".join(error.format_message().split())
+            _fail(f"{message} (see '{command} --help')")
+            return error.exit_code
+        except ClickException as error:
+            _fail(" ".join(error.format_message().split()))
+            return error.exit_code
+        except (KeyboardInterrupt, typer.Abort):
+            return ExitCode.INTERRUPTED
+        except (PipeClosed, BrokenPipeError):
+            _silence_stdout()
+            return ExitCode.PIPE_CLOSED
+        except MemoryError:
+            _fail("out of memory: the input is too large to hold (pass a smaller batch)")
+            return ExitCode.USAGE
+        except Exception as error:
+            _fail(f"internal error: {type(error).__name__}: {error} (please report this)")
+            return ExitCode.INTERNAL
+
+    def _usage(self, args: list[str], prog_name: str) -> str:
+        """The usage line of the command named in ``args``."""
+        root = typer.Context(self, info_name=prog_name)
+        for name in args:
+            command = self.get_command(root, name)
+            if command is not None:
+                return command.get_usage(typer.Context(command, info_name=name, parent=root)) + "\n"
+        return self.get_usage(root) + "\n"
+
+
+def _silence_stdout() -> None:
+    """After the reader of stdout left: drop what is still buffered."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+app = typer.Typer(
+    cls=NncalcGroup,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help="Probability math of neural networks: softmax, cross-entropy, KL and friends.",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"nncalc {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Probability math of neural networks, from the shell.
+
+    Operands are literal vectors ("0.1,0.2,0.7", "-1 0 1", "[1, 2]"), '-' for
+    stdin, or @file.csv; an omitted operand is read from stdin when it is a pipe.
+    """
+
+
+# Shared options: every command takes the same output options.
+FormatOpt = Annotated[
+    Format,
+    typer.Option(
+        "--format",
+        "-f",
+        case_sensitive=False,
+        help="Output: auto (table on a terminal, plain on a pipe), table, plain, csv, json.",
+    ),
+]
+DigitsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--digits", min=1, max=17, help="Round to N significant digits (default: shortest exact)."
+    ),
+]
+ReductionOpt = Annotated[
+    Reduction | None,
+    typer.Option(
+        "--reduction",
+        "-r",
+        case_sensitive=False,
+        help="Batch reduction: mean (default), sum, max, none (one line per row).",
+    ),
+]
+MaxOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--max", help="Exit 1 if the (reduced) result is above X (CI check).", metavar="X"
+    ),
+]
+MinOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--min", help="Exit 1 if the (reduced) result is below X (CI check).", metavar="X"
+    ),
+]
+BaseOpt = Annotated[
+    Base, typer.Option("--base", "-b", help="Logarithm base: e (nats), 2 (bits), 10 (dits).")
+]
+TemperatureOpt = Annotated[
+    float,
+    typer.Option(
+        "--temperature", "-t", help="Softmax temperature T > 0 (logits are divided by T)."
+    ),
+]
+NormalizeOpt = Annotated[
+    bool, typer.Option("--normalize", help="Rescale each row to sum to 1 (any positive sum).")
+]
+LogitsOpt = Annotated[
+    bool, typer.Option("--logits", help="Rows are logits: apply softmax (with --temperature).")
+]
+TolOpt = Annotated[
+    float,
+    typer.Option("--tol", help="Accept rows whose sum is within this relative tolerance of 1."),
+]
+
+
+def _operand_help(text: str) -> Any:
+    return typer.Argument(help=text, show_default=False)
+
+
+def _distributions(
+    chunk: Chunk, logits: bool, temperature: float, normalize: bool, tol: float
+) -> FloatArray:
+    """Rows of an operand as probability distributions."""
+    with chunk.locate():
+        if logits:
+            return np.asarray(softmax(chunk.values, temperature), dtype=np.float64)
+        return as_distribution(chunk.values, tol=tol, normalize=normalize)
+
+
+def _same_width(chunks: Sequence[Chunk]) -> None:
+    widths = {chunk.values.shape[1] for chunk in chunks}
+    if len(widths) > 1:
+        first, *rest = chunks
+        mismatch = next(c for c in rest if c.values.shape[1] != first.values.shape[1])
+        raise NncalcError(
+            f"rows have {mismatch.values.shape[1]} values but {first.operand} rows have "
+            f"{first.values.shape[1]}; they must have the same length",
+            operand=mismatch.operand,
+        )
+
+
+def _check_temperature(temperature: float) -> None:
+    if not (temperature > 0 and np.isfinite(temperature)):
+        raise NncalcError(
+            "temperature must be a positive number",
+            operand="--temperature",
+            token=repr(temperature),
+        )
+
+
+def _labels_for(operands: Sequence[Operand], labels: str | None = None) -> list[str] | None:
+    if labels is not None:
+        return read_labels(labels)
+    for operand in operands:
+        if operand.labels is not None:
+            return operand.labels
+    return None
+
+
+@app.command("softmax")
+def softmax_command(
+    logits: Annotated[str | None, _operand_help("Logits: a vector, '-' (stdin) or @file.")] = None,
+    temperature: TemperatureOpt = 1.0,
+    log: Annotated[bool, typer.Option("--log", help="Log-softmax, computed directly.")] = False,
+    top: Annotated[
+        int | None,
+        typer.Option("--top", min=1, help="Only the K most probable classes, sorted.", metavar="K"),
+    ] = None,
+    labels: Annotated[
+        str | None,
+        typer.Option("--labels", help="Class names: a,b,c or @vocab.txt (one per line)."),
+    ] = None,
+    fmt: FormatOpt = Format.auto,
+    digits: DigitsOpt = None,
+) -> None:
+    """Softmax of logits: softmax(z / T), max-shifted; -inf masks a class.
+
+    Example: nncalc softmax "2,1,0.1" --temperature 2
+    """
+    _check_temperature(temperature)
+    operand = open_operand(logits, "LOGITS", StdinClaim())
+    output = Output(fmt, digits)
+    names = _labels_for([operand], labels)
+    name = "log_probabilities" if log else "probabilities"
+    sink = VectorSink(name, output, batch=operand.is_batch, labels=names)
+    table_rows: list[tuple[FloatArray, FloatArray]] = []
+    for (chunk,) in aligned_chunks([operand]):
+        with chunk.locate():
+            logp = np.asarray(log_softmax(chunk.values, temperature), dtype=np.float64)
+        if names is not None and len(names) != logp.shape[1]:
+            raise NncalcError(
+                f"{len(names)} labels for {logp.shape[1]} classes", operand="--labels"
+            )
+        values = logp if log else np.asarray(softmax(chunk.values, temperature), dtype=np.float64)
+        if output.fmt is Format.table:
+            table_rows.extend(
+                zip(chunk.values[: reports.TABLE_ROWS], values[: reports.TABLE_ROWS], strict=True)
+            )
+            sink.count += len(values)
+            continue
+        if top is not None:
+            sink.add_top(values, top)
+        else:
+            sink.add(values)
+    if output.fmt is Format.table:
+        reports.softmax_tables(table_rows, sink.count, names, log=log, top=top, output=output)
+    else:
+        sink.finish()
+
+
+def _read_targets(text: str | None, claim: StdinClaim) -> tuple[Operand, bool]:
+    """TARGET: a single whole number is a class index, else distributions."""
+    operand = open_operand(text, "TARGET", claim)
+    literal_index = text is not None and CLASS_INDEX.fullmatch(text) is not None
+    return operand, literal_index
+
+
+@app.command()
+def xent(
+    target: Annotated[
+        str | None,
+        _operand_help(
+            "Class index (0-based), distribution, '-' or @file (one index or row per line)."
+        ),
+    ] = None,
+    pred: Annotated[
+        str | None,
+        _operand_help("Predicted probabilities (or logits with --logits), '-' or @file."),
+    ] = None,
+    logits: Annotated[
+        bool, typer.Option("--logits", help="PRED rows are logits (through log-softmax).")
+    ] = False,
+    temperature: TemperatureOpt = 1.0,
+    eps: Annotated[
+        float | None,
+        typer.Option(
+            "--eps",
+            help="Clip PRED to [E, 1-E] and renormalise (scikit-learn log_loss).",
+            metavar="E",
+        ),
+    ] = None,
+    normalize: NormalizeOpt = False,
+    tol: TolOpt = DEFAULT_TOL,
+    reduction: ReductionOpt = None,
+    maximum: MaxOpt = None,
+    minimum: MinOpt = None,
+    base: BaseOpt = Base.e,
+    fmt: FormatOpt = Format.auto,
+    digits: DigitsOpt = None,
+) -> None:
+    """Cross-entropy H(target, pred) = -sum y log y_hat; batches are averaged.
+
+    Example: nncalc xent 2 "0.1,0.2,0.6,0.1"
+    """
+    _check_temperature(temperature)
+    claim = StdinClaim()
+    target_op, literal_index = _read_targets(target, claim)
+    pred_op = open_operand(pred, "PRED", claim)
+    output = Output(fmt, digits)
+    sink = ScalarSink(
+        "xent",
+        output,
+        batch=target_op.is_batch or pred_op.is_batch,
+        reduction=reduction,
+        bounds=Bounds(maximum, minimum),
+        base=base,
+    )
+    last: tuple[FloatArray, FloatArray] | None = None
+    for target_chunk, pred_chunk in aligned_chunks([target_op, pred_op]):
+        with pred_chunk.locate():
+            log_q = log_predictions(
+                pred_chunk.values,
+                from_logits=logits,
+                temperature=temperature,
+                eps=eps,
+                tol=tol,
+                normalize=normalize,
+            )
+        classes = log_q.shape[1]
+        with target_chunk.locate():
+            if literal_index or (target_chunk.values.shape[1] == 1 and classes > 1):
+                indices = class_indices(target_chunk.values[:, 0], classes)
+                values = nll_rows(indices, log_q)
+                y = np.zeros((len(indices), classes))
+                y[np.arange(len(indices)), indices] = 1.0
+            else:
+                _same_width([pred_chunk, target_chunk])
+                y = as_distribution(target_chunk.values, tol=tol, normalize=normalize)
+                y, log_q = pair_rows(y, log_q)
+                values = soft_xent_rows(y, log_q)
+        sink.add(values, target_chunk.first_row or pred_chunk.first_row)
+        last = (y[-1], log_q[-1])
+    assert last is not None
+    names = _labels_for([pred_op, target_op])
+    sink.finish(
+        tables=lambda value: reports.xent_tables(value, *last, names, base=base, output=output)
+    )
+
+
+@app.command()
+def kl(
+    p: Annotated[
+        str | None, _operand_help("Distribution P: a vector, '-' (stdin) or @file.")
+    ] = None,
+    q: Annotated[
+        str | None, _operand_help("Distribution Q: a vector, '-' (stdin) or @file.")
+    ] = None,
+    logits: LogitsOpt = False,
+    temperature: TemperatureOpt = 1.0,
+    normalize: NormalizeOpt = False,
+    tol: TolOpt = DEFAULT_TOL,
+    reduction: ReductionOpt = None,
+    maximum: MaxOpt = None,
+    minimum: MinOpt = None,
+    base: BaseOpt = Base.e,
+    fmt: FormatOpt = Format.auto,
+    digits: DigitsOpt = None,
+) -> None:
+    """KL divergence D_KL(P || Q) = sum P log(P/Q); batches: mean over rows (batchmean).
+
+    Example: nncalc kl "0,0,1,0" "0.1,0.2,0.6,0.1"
+    """
+    _check_temperature(temperature)
+    claim = StdinClaim()
+    operands = [open_operand(p, "P", claim), open_operand(q, "Q", claim)]
+    output = Output(fmt, digits)
+    sink = ScalarSink(
+        "kl",
+        output,
+        batch=any(op.is_batch for op in operands),
+        reduction=reduction,
+        bounds=Bounds(maximum, minimum),
+        base=base,
+    )
+    last: tuple[FloatArray, FloatArray] | None = None
+    for p_chunk, q_chunk in aligned_chunks(operands):
+        _same_width([p_chunk, q_chunk])
+        p_rows, q_rows = pair_rows(
+            _distributions(p_chunk, logits, temperature, normalize, tol),
+            _distributions(q_chunk, logits, temperature, normalize, tol),
+        )
+        sink.add(kl_rows(p_rows, q_rows), p_chunk.first_row or q_chunk.first_row)
+        last = (p_rows[-1], q_rows[-1])
+    assert last is not None
+    names = _labels_for(operands)
+    sink.finish(
+        tables=lambda value: reports.kl_tables(value, *last, names, base=base, output=output)
+    )
+
+
+class Positions(str, Enum):
+    learned = "learned"
+    none = "none"
+
+
+DtypeChoice = Enum("DtypeChoice", {name: name for name in DTYPE_BYTES}, type=str)  # type: ignore[misc]
+
+
+@app.command("embed-params")
+def embed_params(
+    vocab_size: Annotated[
+        int | None, typer.Option("--vocab-size", "-V", help="Vocabulary size V.")
+    ] = None,
+    d_model: Annotated[
+        int | None, typer.Option("--d-model", "-D", help="Embedding width D (hidden size).")
+    ] = None,
+    tied: Annotated[
+        bool,
+        typer.Option(
+            "--tied/--untied",
+            help="lm_head shares the token embedding (default) or has its own V x D matrix.",
+        ),
+    ] = True,
+    max_len: Annotated[
+        int | None,
+        typer.Option(
+            "--max-len",
+            "-L",
+            help="Context length L: adds a learned L x D position table (see --positions).",
+        ),
+    ] = None,
+    positions: Annotated[
+        Positions,
+        typer.Option(
+            "--positions", help="learned: an L x D table (GPT-2, BERT); none: RoPE and friends."
+        ),
+    ] = Positions.learned,
+    dtype: Annotated[
+        DtypeChoice, typer.Option("--dtype", help="Parameter type, for bytes.")
+    ] = DtypeChoice["fp32"],
+    fmt: FormatOpt = Format.auto,
+    digits: DigitsOpt = None,
+) -> None:
+    """Parameter counts of the token embedding and lm_head, tied or untied.
+
+    Example: nncalc embed-params --vocab-size 50257 --d-model 768 --max-len 1024
+    """
+    if vocab_size is None or d_model is None:
+        missing = "--vocab-size" if vocab_size is None else "--d-model"
+        raise NncalcError(f"{missing} is required", operand=missing)
+    record = embedding_params(
+        vocab_size,
+        d_model,
+        tied=tied,
+        max_len=max_len,
+        learned_positions=positions is Positions.learned,
+        dtype=dtype.value,
+    )
+    write_record("embedding parameters", record, Output(fmt, digits))

@@ -1,0 +1,479 @@
+"""Results -> text: plain, csv, json and (through :mod:`nncalc.tables`) tables.
+
+Every command writes through the sinks here: :class:`ScalarSink` for per-row
+scalars (reductions and ``--max``/``--min`` checks included),
+:class:`VectorSink` for per-row vectors and :func:`write_record` for named
+values. Batches are written a chunk at a time and flushed, so output appears
+while input is still arriving.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+
+import numpy as np
+
+from nncalc.errors import CheckFailed
+from nncalc.probability import FloatArray
+
+TABLE_DIGITS = 4
+TABLE_ROWS = 50
+
+
+@dataclass
+class Bar:
+    """A horizontal bar for a fraction in [0, 1] (drawn in table cells)."""
+
+    fraction: float
+
+
+@dataclass
+class Table:
+    """A table for people: formatted cells; drawn by :mod:`nncalc.tables`."""
+
+    title: str
+    columns: list[str]
+    rows: Sequence[Sequence[str | Bar]]
+    caption: str | None = None
+
+
+class Format(str, Enum):
+    auto = "auto"
+    table = "table"
+    plain = "plain"
+    csv = "csv"
+    json = "json"
+
+
+class Reduction(str, Enum):
+    mean = "mean"
+    sum = "sum"
+    max = "max"
+    none = "none"
+
+
+class Base(str, Enum):
+    e = "e"
+    two = "2"
+    ten = "10"
+
+    @property
+    def unit(self) -> str:
+        return {"e": "nats", "2": "bits", "10": "dits"}[self.value]
+
+    @property
+    def log(self) -> float:
+        return {"e": 1.0, "2": math.log(2.0), "10": math.log(10.0)}[self.value]
+
+
+class PipeClosed(Exception):
+    """The reader of stdout went away (``| head -1``)."""
+
+
+def stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def resolve_format(fmt: Format) -> Format:
+    if fmt is Format.auto:
+        return Format.table if stdout_is_terminal() else Format.plain
+    return fmt
+
+
+def write(text: str, *, flush: bool = False) -> None:
+    """Write to stdout; a closed pipe becomes :class:`PipeClosed`."""
+    try:
+        sys.stdout.write(text)
+        if flush:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        raise PipeClosed from None
+
+
+def format_number(value: float, digits: int | None = None) -> str:
+    """Shortest round-trip text (``repr``), or ``digits`` significant digits."""
+    value = float(value)
+    if digits is None or not math.isfinite(value):
+        return repr(value)
+    return f"{value:.{digits}g}"
+
+
+def format_count(value: int) -> str:
+    return str(int(value))
+
+
+def json_value(value: float | int | str | bool | None, digits: int | None = None) -> str:
+    """A JSON token; non-finite floats become the strings "inf", "-inf", "nan"."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    number = float(value)
+    if not math.isfinite(number):
+        return json.dumps(repr(number))
+    return format_number(number, digits)
+
+
+def format_rows(values: FloatArray, digits: int | None, separator: str = ",") -> str:
+    """Rows of numbers as lines of text, formatted in bulk by C code."""
+    if values.size == 0:
+        return ""
+    spec = "%r" if digits is None else f"%.{digits}g"
+    line = separator.join([spec] * values.shape[1]) + "\n"
+    text: str = (line * values.shape[0]) % tuple(values.ravel().tolist())
+    return text
+
+
+@dataclass
+class Output:
+    """The output options every command takes."""
+
+    fmt: Format = Format.auto
+    digits: int | None = None
+
+    def __post_init__(self) -> None:
+        self.fmt = resolve_format(self.fmt)
+
+    @property
+    def table_digits(self) -> int:
+        return self.digits if self.digits is not None else TABLE_DIGITS
+
+
+@dataclass
+class Bounds:
+    """``--max``/``--min`` checks on a scalar result."""
+
+    maximum: float | None = None
+    minimum: float | None = None
+    violations: list[str] = field(default_factory=list)
+    count: int = 0
+
+    def check(self, name: str, values: FloatArray, first_row: int | None) -> None:
+        if self.maximum is None and self.minimum is None:
+            return
+        over = values > self.maximum if self.maximum is not None else np.zeros(len(values), bool)
+        under = values < self.minimum if self.minimum is not None else np.zeros(len(values), bool)
+        # NaN fails every bound: it is neither below --max nor above --min.
+        nan = np.isnan(values)
+        for index in np.flatnonzero(over | under | nan):
+            self.count += 1
+            if len(self.violations) >= 10:
+                continue
+            row = "" if first_row is None else f"row {first_row + int(index)}: "
+            value = format_number(values[index])
+            if under[index]:
+                bound = f"is below --min {format_number(self.minimum or 0.0)}"
+            else:
+                bound = f"exceeds --max {format_number(self.maximum or 0.0)}"
+            self.violations.append(f"check failed: {row}{name} = {value} {bound}")
+
+    def raise_if_failed(self) -> None:
+        if self.count:
+            lines = list(self.violations)
+            if self.count > len(lines):
+                lines.append(f"check failed: {self.count - len(lines)} more rows out of bounds")
+            raise CheckFailed(lines)
+
+
+class ScalarSink:
+    """Per-row scalar results: streamed, reduced, checked, rendered.
+
+    ``batch`` is False when every operand was a literal row: the result is
+    then that row's value and reductions do not apply.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        output: Output,
+        *,
+        batch: bool,
+        reduction: Reduction | None,
+        bounds: Bounds,
+        base: Base = Base.e,
+        unit: str | None = None,
+    ) -> None:
+        self.name = name
+        self.output = output
+        self.batch = batch
+        self.reduction = (reduction or Reduction.mean) if batch else None
+        self.bounds = bounds
+        self.base = base
+        self.unit = unit if unit is not None else base.unit
+        self.count = 0
+        self.partial_sums: list[float] = []
+        self.maximum = -math.inf
+        self.kept: list[FloatArray] = []
+        self.started = False
+        self.single: float | None = None
+
+    @property
+    def streams_rows(self) -> bool:
+        return self.reduction is Reduction.none and self.output.fmt is not Format.table
+
+    def add(self, values: FloatArray, first_row: int | None) -> None:
+        """Take one chunk of per-row values (in nats; converted to ``base``)."""
+        values = np.asarray(values, dtype=np.float64).reshape(-1)
+        if self.base is not Base.e:
+            values = values / self.base.log
+        if not self.batch:
+            self.single = float(values[0])
+            self.count = 1
+            return
+        self.count += len(values)
+        if self.reduction is Reduction.none:
+            self.bounds.check(self.name, values, first_row)
+        if self.streams_rows:
+            self._write_rows(values, first_row or 1)
+            return
+        finite_sum = math.fsum(values.tolist())
+        self.partial_sums.append(finite_sum)
+        if len(values):
+            self.maximum = max(self.maximum, float(np.max(values)))
+        if self.output.fmt is Format.table and sum(len(k) for k in self.kept) < TABLE_ROWS:
+            self.kept.append(values[:TABLE_ROWS])
+
+    def _write_rows(self, values: FloatArray, first_row: int) -> None:
+        digits = self.output.digits
+        fmt = self.output.fmt
+        if fmt is Format.plain:
+            write(format_rows(values[:, None], digits), flush=True)
+        elif fmt is Format.csv:
+            if not self.started:
+                write(f"row,{self.name}\n")
+            lines = format_rows(values[:, None], digits).splitlines()
+            write("".join(f"{first_row + i},{line}\n" for i, line in enumerate(lines)), flush=True)
+        else:
+            head = self._json_head() + '"values": [' if not self.started else ""
+            sep = "" if not self.started else ", "
+            body = ", ".join(json_value(v, digits) for v in values.tolist())
+            write(head + sep + body, flush=True)
+        self.started = True
+
+    def _json_head(self) -> str:
+        return (
+            f'{{"quantity": {json.dumps(self.name)}, "unit": {json.dumps(self.unit)}, '
+            f'"reduction": {json.dumps(self.reduction.value if self.reduction else None)}, '
+        )
+
+    def result(self) -> float:
+        """The single or reduced result."""
+        if self.single is not None:
+            return self.single
+        if self.reduction is Reduction.sum:
+            return math.fsum(self.partial_sums)
+        if self.reduction is Reduction.max:
+            return self.maximum
+        return math.fsum(self.partial_sums) / self.count
+
+    def finish(self, tables: Callable[[float], Sequence[Table]] | None = None) -> None:
+        """Write the result (or close the row stream), then run the checks.
+
+        ``tables`` builds the command's tables for a single result; batches
+        get a per-row table with the reduction.
+        """
+        fmt = self.output.fmt
+        digits = self.output.digits
+        if self.streams_rows:
+            if fmt is Format.json:
+                if not self.started:
+                    write(self._json_head() + '"values": [')
+                write(f'], "rows": {self.count}}}\n', flush=True)
+            self.bounds.raise_if_failed()
+            return
+        value = self.result() if self.reduction is not Reduction.none else math.nan
+        if self.reduction is not Reduction.none:
+            self.bounds.check(self.name, np.array([value]), None)
+        if fmt is Format.table:
+            from nncalc import tables as draw
+
+            if self.batch:
+                draw.render(self._batch_table(value))
+            else:
+                draw.render(list(tables(value)) if tables else [self._one_value_table(value)])
+        elif fmt is Format.plain:
+            write(format_number(value, digits) + "\n", flush=True)
+        elif fmt is Format.csv:
+            write(f"{self.name}\n{format_number(value, digits)}\n", flush=True)
+        else:
+            rows = f', "rows": {self.count}' if self.batch else ""
+            write(f'{self._json_head()}"value": {json_value(value, digits)}{rows}}}\n', flush=True)
+        self.bounds.raise_if_failed()
+
+    def _one_value_table(self, value: float) -> Table:
+        return Table(
+            title=self.name,
+            columns=["quantity", "value"],
+            rows=[[f"{self.name} ({self.unit})", format_number(value, self.output.table_digits)]],
+        )
+
+    def _batch_table(self, value: float) -> list[Table]:
+        digits = self.output.table_digits
+        shown = np.concatenate(self.kept)[:TABLE_ROWS] if self.kept else np.zeros(0)
+        rows = [[str(i + 1), format_number(v, digits)] for i, v in enumerate(shown.tolist())]
+        caption = None
+        if self.count > len(rows):
+            caption = f"first {len(rows)} of {self.count} rows"
+        table = Table(
+            title=f"{self.name} per row ({self.unit})",
+            columns=["row", self.name],
+            rows=rows,
+            caption=caption,
+        )
+        if self.reduction is Reduction.none:
+            return [table]
+        summary = Table(
+            title=f"{self.reduction.value if self.reduction else ''} over {self.count} rows",
+            columns=["quantity", "value"],
+            rows=[
+                [
+                    f"{self.reduction.value if self.reduction else ''} {self.name} ({self.unit})",
+                    format_number(value, digits),
+                ]
+            ],
+        )
+        return [table, summary]
+
+
+class VectorSink:
+    """Per-row vector results (softmax): one line per row, or a JSON array."""
+
+    def __init__(self, name: str, output: Output, *, batch: bool, labels: list[str] | None) -> None:
+        self.name = name
+        self.output = output
+        self.batch = batch
+        self.labels = labels
+        self.started = False
+        self.count = 0
+
+    def column_names(self, width: int) -> list[str]:
+        if self.labels is not None and len(self.labels) == width:
+            return self.labels
+        return [f"{self.name[0]}{i}" for i in range(width)]
+
+    def add(self, values: FloatArray) -> None:
+        fmt = self.output.fmt
+        digits = self.output.digits
+        if fmt is Format.plain:
+            write(format_rows(values, digits), flush=True)
+        elif fmt is Format.csv:
+            head = "" if self.started else ",".join(self.column_names(values.shape[1])) + "\n"
+            write(head + format_rows(values, digits), flush=True)
+        elif fmt is Format.json:
+            rows = [
+                "[" + ", ".join(json_value(v, digits) for v in row) + "]" for row in values.tolist()
+            ]
+            if not self.batch:
+                write(self._json_head(values.shape[1]) + rows[0])
+            else:
+                head = self._json_head(values.shape[1]) + "[" if not self.started else ", "
+                write(head + ", ".join(rows), flush=True)
+        self.count += len(values)
+        self.started = True
+
+    def _json_head(self, width: int) -> str:
+        labels = json.dumps(self.column_names(width)) if self.labels else "null"
+        return f'{{"labels": {labels}, "{self.name}": '
+
+    def add_top(self, values: FloatArray, k: int) -> None:
+        """The ``k`` largest entries of each row, sorted, with their classes."""
+        k = min(k, values.shape[1])
+        order = np.argsort(-values, axis=1, kind="stable")[:, :k]
+        top = np.take_along_axis(values, order, axis=1)
+        names = self.labels if self.labels is not None else None
+        digits = self.output.digits
+        fmt = self.output.fmt
+        lines = []
+        for offset, (indices, row) in enumerate(zip(order.tolist(), top.tolist(), strict=True)):
+            classes = [names[i] if names else str(i) for i in indices]
+            if fmt is Format.plain:
+                lines.append(
+                    ",".join(
+                        f"{c}:{format_number(v, digits)}" for c, v in zip(classes, row, strict=True)
+                    )
+                )
+            elif fmt is Format.csv:
+                number = self.count + offset + 1
+                lines.extend(
+                    f"{number},{rank},{c},{i},{format_number(v, digits)}"
+                    for rank, (c, i, v) in enumerate(
+                        zip(classes, indices, row, strict=True), start=1
+                    )
+                )
+            else:
+                lines.append(
+                    "["
+                    + ", ".join(
+                        f'{{"class": {json.dumps(c)}, "index": {i}, '
+                        f'"value": {json_value(v, digits)}}}'
+                        for c, i, v in zip(classes, indices, row, strict=True)
+                    )
+                    + "]"
+                )
+        if fmt is Format.json:
+            head = (
+                (f'{{"top": {k}, "{self.name}": ' + ("[" if self.batch else ""))
+                if not self.started
+                else ", "
+            )
+            write(head + ", ".join(lines), flush=True)
+        else:
+            head = "row,rank,class,index,value\n" if fmt is Format.csv and not self.started else ""
+            write(head + "".join(line + "\n" for line in lines), flush=True)
+        self.count += len(values)
+        self.started = True
+
+    def finish(self) -> None:
+        if self.output.fmt is Format.json:
+            close = "]" if self.batch else ""
+            rows = f', "rows": {self.count}' if self.batch else ""
+            write(f"{close}{rows}}}\n", flush=True)
+
+
+def write_record(
+    title: str, record: dict[str, int | float | str | bool | None], output: Output
+) -> None:
+    """Named values: ``name=value`` lines, a CSV header + row, a JSON object, or a table."""
+    fmt = output.fmt
+    digits = output.digits
+
+    def text(value: int | float | str | bool | None) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if value is None:
+            return ""
+        if isinstance(value, float):
+            return format_number(value, digits)
+        return str(value)
+
+    if fmt is Format.plain:
+        write("".join(f"{name}={text(value)}\n" for name, value in record.items()), flush=True)
+    elif fmt is Format.csv:
+        write(
+            ",".join(record) + "\n" + ",".join(text(v) for v in record.values()) + "\n", flush=True
+        )
+    elif fmt is Format.json:
+        body = ", ".join(
+            f"{json.dumps(name)}: {json_value(value, digits)}" for name, value in record.items()
+        )
+        write("{" + body + "}\n", flush=True)
+    else:
+        from nncalc import tables as draw
+
+        def cell(value: int | float | str | bool | None) -> str:
+            if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+                return f"{int(value):,}"
+            if isinstance(value, float):
+                return format_number(value, output.table_digits)
+            return text(value)
+
+        rows = [[name, cell(value)] for name, value in record.items()]
+        draw.render([Table(title=title, columns=["quantity", "value"], rows=rows)])

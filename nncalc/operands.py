@@ -175,6 +175,8 @@ class BatchReader:
             return
         if not all(numeric):
             column = numeric.index(False)
+            if tokens[column] == "" or len(tokens[column]) > MAX_TOKEN_CHARS:
+                parse_token(tokens[column], self.operand, column + 1, 1, number)
             raise NncalcError(
                 "not a number (a header must be all names)",
                 operand=self.operand,

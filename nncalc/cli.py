@@ -19,7 +19,7 @@ import typer
 from typer._click.exceptions import ClickException, UsageError
 from typer.core import TyperGroup
 
-from nncalc import __version__, reports
+from nncalc import __version__, reports, startup
 from nncalc.embeddings import DTYPE_BYTES, embedding_params
 from nncalc.errors import CheckFailed, ExitCode, NncalcError
 from nncalc.operands import (
@@ -76,6 +76,7 @@ class NncalcGroup(TyperGroup):
         **extra: Any,
     ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
+        startup.install(self)  # keep pydantic out of start-up
         code = self._run(
             protect_negative_literals(argv), prog_name or "nncalc", complete_var, extra
         )
@@ -139,7 +140,15 @@ def _silence_stdout() -> None:
         pass
 
 
-app = typer.Typer(
+class NncalcTyper(typer.Typer):
+    """The app: builds only the command being run (start-up stays flat)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with startup.only_command(self, sys.argv[1:], "_NNCALC_COMPLETE"):
+            return super().__call__(*args, **kwargs)
+
+
+app = NncalcTyper(
     cls=NncalcGroup,
     no_args_is_help=True,
     pretty_exceptions_enable=False,

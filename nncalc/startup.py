@@ -1,0 +1,154 @@
+"""Start-up speed: a one-liner pays for little more than Python, Typer and NumPy.
+
+Two things Typer would otherwise do on every call are avoided here.
+
+Typer builds a Click command for every registered command before parsing;
+:func:`only_command` lets it build just the one being run.
+
+Typer coerces every parameter through a pydantic ``TypeAdapter``; importing
+pydantic and building the adapters costs about as much as importing NumPy,
+which would double the start-up of a one-liner. nncalc's parameters are plain
+``str``, ``int``, ``float`` and ``Enum`` values, so :func:`install` gives each
+of them a small coercion that handles the well-formed values itself and hands
+anything else (a typo, an out-of-range number, an unusual type) to Typer's own
+coercion, so that error messages stay exactly Typer's.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import Enum
+from typing import Any
+
+INTEGER = re.compile(r"\s*-?\d{1,30}\s*")
+DECIMAL = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*")
+
+
+class SimpleParam:
+    """Coercion of one parameter: fast for well-formed values, else Typer's."""
+
+    def __init__(self, param: Any, annotation: Any, info: Any) -> None:
+        self.param = param
+        self.annotation = annotation
+        self.minimum = getattr(info, "min", None)
+        self.maximum = getattr(info, "max", None)
+        self.case_sensitive = bool(getattr(info, "case_sensitive", True))
+
+    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+        if value is None:
+            return None
+        result = self.quick(value)
+        if result is not None:
+            return result
+        return self.typer_coercion().coerce(value, param=param, ctx=ctx)
+
+    def quick(self, value: Any) -> Any:
+        """The coerced value, or None to let Typer decide (and word any error)."""
+        annotation = self.annotation
+        if isinstance(annotation, type) and issubclass(annotation, Enum):
+            return self.choice(value)
+        if not isinstance(value, str):
+            return value if type(value) is annotation else None
+        if annotation is str:
+            return value
+        if annotation is float and DECIMAL.fullmatch(value):
+            return float(value)
+        if annotation is int and INTEGER.fullmatch(value):
+            number = int(value)
+            if self.minimum is not None and number < self.minimum:
+                return None
+            if self.maximum is not None and number > self.maximum:
+                return None
+            return number
+        return None
+
+    def choice(self, value: Any) -> Enum | None:
+        members: list[Enum] = list(self.annotation)
+        if isinstance(value, Enum):
+            return value if value in members else None
+        if not isinstance(value, str):
+            return None
+        for member in members:
+            text = str(member.value)
+            if text == value or (not self.case_sensitive and text.casefold() == value.casefold()):
+                return member
+        return None
+
+    def typer_coercion(self) -> Any:
+        from typer._coercion import build_runtime_param
+
+        return build_runtime_param(self.param.type_descriptor)
+
+
+def simple(annotation: Any, info: Any) -> bool:
+    """Whether this parameter's values are ones :class:`SimpleParam` knows."""
+    if getattr(info, "parser", None) is not None or getattr(info, "clamp", False):
+        return False
+    if annotation in (str, int, float, bool):
+        return True
+    return isinstance(annotation, type) and issubclass(annotation, Enum)
+
+
+def install(command: Any) -> None:
+    """Give the simple parameters of ``command`` (and its subcommands) fast coercion.
+
+    Relies on Typer keeping a lazily built ``_runtime_param`` per parameter
+    (Typer 0.26 and later); with any other layout it leaves Typer alone. The
+    ``--help`` option is made on first use, so it is given its coercion then.
+    """
+    for param in getattr(command, "params", ()):
+        _install_param(param)
+    make_help_option = getattr(command, "get_help_option", None)
+    if make_help_option is not None:
+
+        def get_help_option(ctx: Any) -> Any:
+            option = make_help_option(ctx)
+            if option is not None:
+                _install_param(option)
+            return option
+
+        command.get_help_option = get_help_option
+    for sub in getattr(command, "commands", {}).values():
+        install(sub)
+
+
+def _install_param(param: Any) -> None:
+    descriptor = getattr(param, "type_descriptor", None)
+    if descriptor is None or getattr(param, "_runtime_param", False) is not None:
+        return
+    if param.multiple or param.nargs != 1:
+        return
+    if simple(descriptor.annotation, descriptor.parameter_info):
+        param._runtime_param = SimpleParam(param, descriptor.annotation, descriptor.parameter_info)
+
+
+@contextmanager
+def only_command(app: Any, argv: list[str], complete_var: str) -> Iterator[None]:
+    """While building the app's commands, keep just the one named in ``argv``.
+
+    Anything else (no command, an option first, a name that is not a command,
+    shell completion at work) builds every command as usual, so help listings
+    and "no such command" errors are unchanged.
+    """
+    registered = app.registered_commands
+    chosen = [info for info in registered if argv and _command_name(info) == argv[0]]
+    if len(chosen) != 1 or os.environ.get(complete_var):
+        yield
+        return
+    app.registered_commands = chosen
+    try:
+        yield
+    finally:
+        app.registered_commands = registered
+
+
+def _command_name(info: Any) -> str | None:
+    if info.name is not None:
+        return str(info.name)
+    callback = info.callback
+    if callback is None:
+        return None
+    return str(callback.__name__).lower().replace("_", "-")

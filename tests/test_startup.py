@@ -1,0 +1,150 @@
+"""Start-up: what a one-liner imports, and the fast parameter coercion."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import typer.main
+
+from nncalc import startup
+from nncalc.cli import app
+from tests.conftest import nncalc_path, run, run_process
+
+PROBE = """
+import json, sys
+sys.argv = {argv!r}
+from nncalc.cli import app
+try:
+    app()
+except SystemExit:
+    pass
+top = {{m.split(".")[0] for m in sys.modules}}
+heavy = sorted(top & {{"rich", "pydantic", "pandas", "scipy", "polars"}})
+sys.stderr.write("\\n" + json.dumps(heavy) + "\\n")
+"""
+
+
+def imported_heavy(*argv: str) -> tuple[str, list[str]]:
+    """Run nncalc in a fresh interpreter (stdout a pipe); heavy packages it imported."""
+    nncalc_path()  # skips when not installed
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE.format(argv=["nncalc", *argv])],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return done.stdout, json.loads(done.stderr.strip().splitlines()[-1])
+
+
+def test_one_liner_imports_neither_rich_nor_pydantic() -> None:
+    stdout, heavy = imported_heavy("kl", "0,0,1,0", "0.1,0.2,0.6,0.1")
+    assert stdout == "0.5108256237659907\n"
+    assert heavy == []
+
+
+def test_every_option_kind_on_the_plain_path_stays_light() -> None:
+    stdout, heavy = imported_heavy(
+        "kl", "1,1", "1,3", "--normalize", "--base", "2", "-f", "JSON", "--digits", "3",
+        "--max", "9", "--min", "-1", "--tol", "1e-3", "--reduction", "none",
+    )  # fmt: skip
+    assert json.loads(stdout)["value"] == 0.208
+    assert heavy == []
+
+
+def test_a_drawn_table_imports_rich() -> None:
+    stdout, heavy = imported_heavy("kl", "0,0,1,0", "0.1,0.2,0.6,0.1", "--format", "table")
+    assert "0.5108" in stdout
+    assert heavy == ["rich"]
+
+
+def simple_params() -> list[tuple[str, typer.core.TyperOption]]:
+    group = typer.main.get_command(app)
+    startup.install(group)
+    found = []
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        for param in command.params:
+            if isinstance(param._runtime_param, startup.SimpleParam):
+                found.append((name, param))
+    return found
+
+
+SAMPLES = [
+    "0", "7", "-3", "1.5", " -1", "-1e-3", "1e308", ".5", "5.", "+2", "007", "1e400",
+    "inf", "nan", "abc", "", "1_000", "0x10", "17", "18", "auto", "JSON", "Plain",
+    "none", "Mean", "e", "2", "two", "fp16", "FP16", "learned",
+]  # fmt: skip
+
+
+def test_fast_coercion_agrees_with_typer_on_every_parameter() -> None:
+    params = simple_params()
+    assert {p.name for _, p in params} >= {"fmt", "digits", "maximum", "base", "reduction"}
+    checked = 0
+    for command, param in params:
+        fast = param._runtime_param
+        assert isinstance(fast, startup.SimpleParam)
+        slow = fast.typer_coercion()
+        for value in [*SAMPLES, param.default]:
+            quick = fast.quick(value)
+            if quick is None:
+                continue  # handed to Typer itself
+            expected = slow.coerce(value, param=param, ctx=None)
+            assert quick == expected and type(quick) is type(expected), (command, param.name)
+            checked += 1
+    assert checked > 100
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["kl", "1,1", "1,1", "--digits", "0"],
+        ["kl", "1,1", "1,1", "--digits", "1.5"],
+        ["kl", "1,1", "1,1", "--max", "abc"],
+        ["kl", "1,1", "1,1", "--format", "yaml"],
+        ["kl", "1,1", "1,1", "--base", "two"],
+        ["softmax", "1,2", "--top", "0"],
+    ],
+)
+def test_bad_option_values_get_typers_own_message(
+    args: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast = run(*args)
+    monkeypatch.setattr(startup, "install", lambda command: None)
+    slow = run(*args)
+    assert fast.exit_code == slow.exit_code == 2
+    assert fast.stdout == slow.stdout == ""
+    assert fast.stderr == slow.stderr
+    assert fast.stderr.startswith("nncalc: error: Invalid value for")
+
+
+def test_only_the_named_command_is_built() -> None:
+    registered = list(app.registered_commands)
+    with startup.only_command(app, ["kl", "1,2"], "_NNCALC_COMPLETE"):
+        assert [info.callback.__name__ for info in app.registered_commands] == ["kl"]
+    assert app.registered_commands == registered
+    for argv in (["--version"], [], ["kll"], ["--help"]):
+        with startup.only_command(app, argv, "_NNCALC_COMPLETE"):
+            assert app.registered_commands == registered
+
+
+def test_shell_completion_sees_every_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    registered = list(app.registered_commands)
+    monkeypatch.setenv("_NNCALC_COMPLETE", "complete_bash")
+    with startup.only_command(app, ["kl"], "_NNCALC_COMPLETE"):
+        assert app.registered_commands == registered
+
+
+def test_the_installed_command_still_lists_and_rejects_commands() -> None:
+    listing = run_process("nncalc --help")
+    assert listing.returncode == 0
+    for name in ("softmax", "xent", "kl", "embed-params"):
+        assert name.encode() in listing.stdout
+    typo = run_process("nncalc kll 1 2")
+    assert typo.returncode == 2
+    assert typo.stdout == b""
+    assert b"No such command 'kll'" in typo.stderr
+    one = run_process('nncalc kl "0,0,1,0" "0.1,0.2,0.6,0.1" | cat')
+    assert one.stdout == b"0.5108256237659907\n"

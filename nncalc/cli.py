@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from enum import Enum
 from typing import Annotated, Any
 
@@ -20,6 +20,7 @@ from typer._click.exceptions import ClickException, UsageError
 from typer.core import TyperGroup
 
 from nncalc import __version__, reports, startup
+from nncalc import sgd as sgd_core
 from nncalc.embeddings import DTYPE_BYTES, embedding_params
 from nncalc.errors import CheckFailed, ExitCode, NncalcError
 from nncalc.operands import (
@@ -531,3 +532,225 @@ def embed_params(
         dtype=dtype.value,
     )
     write_record("embedding parameters", record, Output(fmt, digits))
+
+
+class SgdSchedule(str, Enum):
+    constant = "constant"
+    step = "step"
+    inverse_sqrt = "inverse-sqrt"
+    cosine = "cosine"
+
+
+# sgd's defaults: a run of a few milliseconds that shows the difference.
+SGD_SAMPLES, SGD_FEATURES, SGD_NOISE, SGD_BATCH, SGD_EPOCHS, SGD_SEEDS = 200, 5, 0.5, 10, 20, 5
+
+
+def _not_with(mode: str, given: dict[str, object]) -> None:
+    for option, value in given.items():
+        if value is not None:
+            raise NncalcError(f"does not apply with {mode}", operand=option)
+
+
+def _read_problem(operand: Operand) -> sgd_core.Problem:
+    """All rows of ``--data`` as a least-squares problem (target last)."""
+    parts = []
+    for (chunk,) in aligned_chunks([operand]):
+        with chunk.locate():
+            parts.append(sgd_core.problem_from_rows(chunk.values))
+    return sgd_core.Problem(
+        np.concatenate([part.features for part in parts]),
+        np.concatenate([part.targets for part in parts]),
+    )
+
+
+def _one_row_at_a_time(operand: Operand) -> Iterator[Chunk]:
+    """Rows as they arrive: a chunk per row, without waiting for more input."""
+    if operand.reader is None:
+        yield operand.literal_chunk()
+        return
+    while (chunk := operand.reader.read_chunk(1)) is not None:
+        yield chunk
+
+
+def _online(operand: Operand, lr: float, schedule: str, output: Output) -> None:
+    """One SGD step per row as rows arrive; the running loss after each."""
+    if schedule not in sgd_core.ONLINE_SCHEDULES:
+        raise NncalcError(
+            f"schedule '{schedule}' needs a known run length",
+            operand="--schedule",
+            hint="with --online use constant or inverse-sqrt",
+        )
+    stream = Output(Format.plain, output.digits) if output.fmt is Format.table else output
+    sink = ScalarSink(
+        "running_loss",
+        stream,
+        batch=True,
+        reduction=Reduction.none,
+        bounds=Bounds(),
+        unit="squared error / 2",
+    )
+    learner: sgd_core.OnlineLearner | None = None
+    for chunk in _one_row_at_a_time(operand):
+        with chunk.locate():
+            row = sgd_core.problem_from_rows(chunk.values)
+        if learner is None:
+            learner = sgd_core.OnlineLearner(row.dimension, lr=lr, schedule=schedule)
+        _, running = learner.update(row.features[0], float(row.targets[0]))
+        sink.add(np.array([running]), chunk.first_row or 1)
+    if learner is None:  # a header and nothing else
+        raise NncalcError("input has no data rows", operand="--data")
+    sink.finish()
+    if output.fmt is Format.table and learner is not None:
+        reports.draw(reports.online_tables(learner, output))
+
+
+@app.command("sgd")
+def sgd_command(
+    data: Annotated[
+        str | None,
+        typer.Option(
+            "--data",
+            help="Rows x1,...,xd,y (target last): @file.csv, '-' (stdin) or a literal row. "
+            "Default: synthetic data.",
+            metavar="@FILE|-",
+            show_default=False,
+        ),
+    ] = None,
+    samples: Annotated[
+        int | None,
+        typer.Option("--samples", min=1, help="Synthetic samples n.  [default: 200]"),
+    ] = None,
+    features: Annotated[
+        int | None,
+        typer.Option("--features", min=1, help="Synthetic features d.  [default: 5]"),
+    ] = None,
+    noise: Annotated[
+        float | None,
+        typer.Option(
+            "--noise", help="Standard deviation of the synthetic target noise.  [default: 0.5]"
+        ),
+    ] = None,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(
+            "--batch-size",
+            min=1,
+            help="SGD mini-batch size; an epoch's last batch takes the rest.  [default: 10]",
+        ),
+    ] = None,
+    lr: Annotated[float, typer.Option("--lr", help="Learning rate (step size) > 0.")] = 0.05,
+    schedule: Annotated[
+        SgdSchedule,
+        typer.Option(
+            "--schedule",
+            case_sensitive=False,
+            help="Step size over the run: constant; step (x0.1 from half the epochs, x0.01 "
+            "from 3/4); inverse-sqrt (lr/sqrt(1+epochs done)); cosine (down to 0).",
+        ),
+    ] = SgdSchedule.constant,
+    epochs: Annotated[
+        int | None, typer.Option("--epochs", min=1, help="Passes over the data.  [default: 20]")
+    ] = None,
+    seeds: Annotated[
+        int | None,
+        typer.Option("--seeds", min=1, help="SGD runs, one shuffling seed each.  [default: 5]"),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed", min=0, help="Base seed: synthetic data and SGD shuffles.  [default: 0]"
+        ),
+    ] = None,
+    online: Annotated[
+        bool,
+        typer.Option(
+            "--online",
+            help="Read rows as they arrive (stdin, or --data), one update per row; "
+            "print the running loss after each.",
+        ),
+    ] = False,
+    fmt: FormatOpt = Format.auto,
+    digits: DigitsOpt = None,
+) -> None:
+    """Full-batch GD against mini-batch SGD on least squares: cost, loss, spread.
+
+    Example: nncalc sgd --samples 200 --features 5 --batch-size 10 --lr 0.05 --epochs 20
+    """
+    if not (lr > 0 and np.isfinite(lr)):
+        raise NncalcError("learning rate must be a positive number", operand="--lr", token=repr(lr))
+    if noise is not None and not (noise >= 0 and np.isfinite(noise)):
+        raise NncalcError("noise must be a number >= 0", operand="--noise", token=repr(noise))
+    output = Output(fmt, digits)
+    if online:
+        _not_with(
+            "--online (each row is used once, as it arrives)",
+            {
+                "--samples": samples,
+                "--features": features,
+                "--noise": noise,
+                "--batch-size": batch_size,
+                "--epochs": epochs,
+                "--seeds": seeds,
+                "--seed": seed,
+            },
+        )
+        _online(open_operand(data, "--data", StdinClaim()), lr, schedule.value, output)
+        return
+    seed = 0 if seed is None else seed
+    if data is None:
+        noise = SGD_NOISE if noise is None else noise
+        problem = sgd_core.synthetic_problem(
+            SGD_SAMPLES if samples is None else samples,
+            SGD_FEATURES if features is None else features,
+            noise=noise,
+            seed=seed,
+        )
+        label = "synthetic"
+    else:
+        _not_with(
+            "--data (the data decides)",
+            {"--samples": samples, "--features": features, "--noise": noise},
+        )
+        problem = _read_problem(open_operand(data, "--data", StdinClaim()))
+        label = {"-": "stdin"}.get(data, data if data.startswith("@") else "literal")
+    if batch_size is not None and batch_size > problem.samples:
+        raise NncalcError(
+            f"larger than the {problem.samples} samples",
+            operand="--batch-size",
+            token=str(batch_size),
+            hint=f"use at most {problem.samples}",
+        )
+    batch = min(SGD_BATCH, problem.samples) if batch_size is None else batch_size
+    epochs = SGD_EPOCHS if epochs is None else epochs
+    seeds = SGD_SEEDS if seeds is None else seeds
+    setup = sgd_core.Setup(
+        data=label,
+        noise=noise,
+        seed=seed,
+        batch_size=batch,
+        lr=lr,
+        schedule=schedule.value,
+        epochs=epochs,
+    )
+    per_epoch = -(-problem.samples // batch)
+    long_run = reports.is_long_run(
+        epochs * (1 + per_epoch * seeds), epochs * problem.samples * (1 + seeds), problem.dimension
+    )
+    with reports.epoch_progress(epochs * (1 + seeds), long_run=long_run) as hook:
+        result = sgd_core.compare(
+            problem,
+            batch_size=batch,
+            lr=lr,
+            schedule=schedule.value,
+            epochs=epochs,
+            seeds=seeds,
+            seed=seed,
+            on_epoch=hook,
+        )
+    reports.write_sgd(result, setup, output)
+    diverged = result.diverged()
+    if diverged:
+        sys.stderr.write(
+            f"nncalc: warning: {' and '.join(diverged)} diverged (final loss above the "
+            f"starting loss); lower --lr (GD is stable for --lr < {result.stable_lr:.4g})\n"
+        )

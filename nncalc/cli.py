@@ -481,35 +481,98 @@ class Positions(str, Enum):
 DtypeChoice = Enum("DtypeChoice", {name: name for name in DTYPE_BYTES}, type=str)  # type: ignore[misc]
 
 
+def _complete_preset(incomplete: str) -> list[str]:
+    from nncalc.model_configs import preset_names
+
+    return [name for name in ["list", *preset_names()] if name.startswith(incomplete.lower())]
+
+
 @app.command("embed-params")
 def embed_params(
     vocab_size: Annotated[
-        int | None, typer.Option("--vocab-size", "-V", help="Vocabulary size V.")
+        int | None,
+        typer.Option("--vocab-size", "-V", min=1, metavar="V", help="Vocabulary size V."),
     ] = None,
     d_model: Annotated[
-        int | None, typer.Option("--d-model", "-D", help="Embedding width D (hidden size).")
+        int | None,
+        typer.Option(
+            "--d-model", "-D", min=1, metavar="D", help="Embedding width D (hidden size)."
+        ),
     ] = None,
     tied: Annotated[
-        bool,
+        bool | None,
         typer.Option(
             "--tied/--untied",
-            help="lm_head shares the token embedding (default) or has its own V x D matrix.",
+            help="lm_head shares the token embedding or has its own V x D matrix "
+            "(default: tied, or the model's setting).",
+            show_default=False,
         ),
-    ] = True,
+    ] = None,
     max_len: Annotated[
         int | None,
         typer.Option(
             "--max-len",
             "-L",
-            help="Context length L: adds a learned L x D position table (see --positions).",
+            min=1,
+            metavar="L",
+            help="Context length L: the learned position table's length (see --positions) "
+            "and the output's sequence length.",
         ),
     ] = None,
     positions: Annotated[
-        Positions,
+        Positions | None,
         typer.Option(
-            "--positions", help="learned: an L x D table (GPT-2, BERT); none: RoPE and friends."
+            "--positions",
+            help="learned: an L x D table (GPT-2, BERT); none: RoPE and friends "
+            "(default: learned, or the model family's).",
+            show_default=False,
         ),
-    ] = Positions.learned,
+    ] = None,
+    config: Annotated[
+        str | None,
+        typer.Option(
+            "--config",
+            metavar="PATH",
+            help="A Hugging Face config.json ('-' reads stdin); flags override its values.",
+        ),
+    ] = None,
+    preset: Annotated[
+        str | None,
+        typer.Option(
+            "--preset",
+            metavar="NAME",
+            autocompletion=_complete_preset,
+            help="A well-known model (gpt2, llama-3-8b, ...); 'list' shows them all.",
+        ),
+    ] = None,
+    pad_to_multiple: Annotated[
+        int | None,
+        typer.Option(
+            "--pad-to-multiple",
+            metavar="M",
+            min=1,
+            help="Pad the vocabulary up to a multiple of M, as nanoGPT does (50257 -> 50304).",
+        ),
+    ] = None,
+    type_vocab_size: Annotated[
+        int | None,
+        typer.Option(
+            "--type-vocab-size",
+            min=0,
+            metavar="N",
+            help="Rows of a token-type table (BERT: 2); 0 for none.",
+        ),
+    ] = None,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(
+            "--batch-size",
+            "-B",
+            min=1,
+            metavar="B",
+            help="Batch size B for the embedding output's shape (B, L, D) and bytes.",
+        ),
+    ] = None,
     dtype: Annotated[
         DtypeChoice, typer.Option("--dtype", help="Parameter type, for bytes.")
     ] = DtypeChoice["fp32"],
@@ -518,20 +581,92 @@ def embed_params(
 ) -> None:
     """Parameter counts of the token embedding and lm_head, tied or untied.
 
-    Example: nncalc embed-params --vocab-size 50257 --d-model 768 --max-len 1024
+    Example: nncalc embed-params --preset llama-3-8b --dtype bf16
     """
-    if vocab_size is None or d_model is None:
-        missing = "--vocab-size" if vocab_size is None else "--d-model"
-        raise NncalcError(f"{missing} is required", operand=missing)
-    record = embedding_params(
-        vocab_size,
-        d_model,
+    from nncalc import model_configs as models
+
+    output = Output(fmt, digits)
+    if preset is not None and preset.strip().lower() == "list":
+        _write_presets(output)
+        return
+    if config is not None and preset is not None:
+        raise NncalcError("pass either --config or --preset, not both", operand="--config")
+    source = None
+    if config is not None:
+        source = models.read_config(config)
+    elif preset is not None:
+        source = models.preset_config(preset)
+    flags = models.Flags(
+        vocab_size=vocab_size,
+        d_model=d_model,
         tied=tied,
+        learned_positions=None if positions is None else positions is Positions.learned,
         max_len=max_len,
-        learned_positions=positions is Positions.learned,
-        dtype=dtype.value,
+        type_vocab_size=type_vocab_size,
     )
-    write_record("embedding parameters", record, Output(fmt, digits))
+    model = models.resolve(source, flags)
+    if batch_size is not None and model.max_len is None:
+        raise NncalcError(
+            "needs a sequence length for the output shape",
+            operand="--batch-size",
+            hint="pass --max-len L",
+        )
+    record = embedding_params(
+        model.vocab_size,
+        model.d_model,
+        tied=model.tied,
+        max_len=model.max_len,
+        learned_positions=model.learned_positions,
+        dtype=dtype.value,
+        type_vocab_size=model.type_vocab_size,
+        position_offset=model.position_offset,
+        pad_to_multiple=pad_to_multiple,
+        batch_size=batch_size,
+    )
+    record.update(model.provenance())
+    write_record("embedding parameters", record, output)
+
+
+def _write_presets(output: Output) -> None:
+    """``--preset list``: names on a pipe (plain), every column in csv/json/table."""
+    from nncalc.model_configs import preset_summaries
+    from nncalc.render import json_value, write
+
+    rows = preset_summaries()
+    columns = list(rows[0])
+    if output.fmt is Format.plain:
+        write("".join(f"{row['preset']}\n" for row in rows), flush=True)
+    elif output.fmt is Format.csv:
+        lines = [columns] + [[_csv_cell(value) for value in row.values()] for row in rows]
+        write("".join(",".join(line) + "\n" for line in lines), flush=True)
+    elif output.fmt is Format.json:
+        items = [
+            "{" + ", ".join(f"{json_value(name)}: {json_value(v)}" for name, v in row.items()) + "}"
+            for row in rows
+        ]
+        write('{"presets": [' + ", ".join(items) + "]}\n", flush=True)
+    else:
+        from nncalc import tables
+        from nncalc.render import Table
+
+        # The repo column stays out of the table: it would not fit a terminal.
+        shown = [name for name in columns if name != "repo"]
+        cells = [[_table_cell(row[name]) for name in shown] for row in rows]
+        tables.render([Table(title="embed-params presets", columns=shown, rows=cells)])
+
+
+def _csv_cell(value: str | int | bool | None) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def _table_cell(value: str | int | bool | None) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return "" if value is None else str(value)
 
 
 class SgdSchedule(str, Enum):

@@ -234,22 +234,19 @@ def test_llama_style_config_with_tying_field(tmp_path: Path, tie: bool) -> None:
     assert data["max_len"] == 131072
 
 
-def test_llama_style_config_without_tying_field_uses_llamas_default(tmp_path: Path) -> None:
-    # transformers' LlamaConfig defaults to tie_word_embeddings=False.
+def test_llama_style_config_without_tying_field_is_tied(tmp_path: Path) -> None:
+    # The contract: the library's default when absent, PretrainedConfig's true.
     data = record("--config", write_config(tmp_path, LLAMA))
-    assert data["tied"] is False
-    assert data["lm_head"] == 262_668_288
-    assert data["assumed"] == "tie_word_embeddings=false"
+    assert data["tied"] is True
+    assert data["lm_head"] == 0
+    assert data["assumed"] == "tie_word_embeddings=true"
 
 
-@pytest.mark.parametrize(
-    ("model_type", "tied"),
-    [("qwen2", False), ("mistral", False), ("gemma", True), ("phi3", False), ("gptj", False)],
-)
-def test_rope_families_defaults(tmp_path: Path, model_type: str, tied: bool) -> None:
+@pytest.mark.parametrize("model_type", ["qwen2", "mistral", "gemma", "phi3", "gptj"])
+def test_rope_families_defaults(tmp_path: Path, model_type: str) -> None:
     config = {**LLAMA, "model_type": model_type}
     data = record("--config", write_config(tmp_path, config))
-    assert data["tied"] is tied
+    assert data["tied"] is True
     assert data["position_embedding"] == 0
     assert data["positions"] == "rope"
 
@@ -699,5 +696,4 @@ def test_family_data_is_well_formed() -> None:
         assert isinstance(family.tie_word_embeddings, bool), name
         assert family.width_keys and family.context_keys, name
         assert family.position_offset >= 0 and family.type_vocab_size >= 0, name
-    assert families()["llama"].tie_word_embeddings is False
-    assert families()["gpt2"].tie_word_embeddings is True
+    assert all(family.tie_word_embeddings for family in families().values())

@@ -595,7 +595,7 @@ def test_no_network_and_no_hub_libraries(monkeypatch: pytest.MonkeyPatch, tmp_pa
     monkeypatch.setattr(socket.socket, "connect", refuse)
     for name in preset_names():
         assert run("embed-params", "--preset", name, "--format", "json").exit_code == 0
-    assert record("--config", write_config(tmp_path, LLAMA))["lm_head"] == 262_668_288
+    assert record("--config", write_config(tmp_path, LLAMA))["token_embedding"] == 262_668_288
     assert "transformers" not in sys.modules
     assert "huggingface_hub" not in sys.modules
     for source in (ROOT / "nncalc").glob("*.py"):

@@ -38,6 +38,8 @@ from nncalc.probability import (
     FloatArray,
     as_distribution,
     class_indices,
+    entropy_rows,
+    js_rows,
     kl_rows,
     log_predictions,
     log_softmax,
@@ -55,6 +57,7 @@ from nncalc.render import (
     Reduction,
     ScalarSink,
     VectorSink,
+    stdout_is_terminal,
     write_record,
 )
 
@@ -153,6 +156,8 @@ app = NncalcTyper(
     cls=NncalcGroup,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # Rich help (panels, box drawing) on a terminal only; plain text on a pipe.
+    rich_markup_mode="rich" if stdout_is_terminal() else None,
     context_settings={"help_option_names": ["-h", "--help"]},
     help="Probability math of neural networks: softmax, cross-entropy, KL and friends.",
 )
@@ -238,8 +243,9 @@ TolOpt = Annotated[
 ]
 
 
-def _operand_help(text: str) -> Any:
-    return typer.Argument(help=text, show_default=False)
+def _operand_help(text: str, metavar: str | None = None) -> Any:
+    """An operand argument; its metavar is the operand's name in upper case."""
+    return typer.Argument(help=text, show_default=False, metavar=metavar)
 
 
 def _distributions(
@@ -284,7 +290,9 @@ def _labels_for(operands: Sequence[Operand], labels: str | None = None) -> list[
 
 @app.command("softmax")
 def softmax_command(
-    logits: Annotated[str | None, _operand_help("Logits: a vector, '-' (stdin) or @file.")] = None,
+    logits: Annotated[
+        str | None, _operand_help("Logits: a vector, '-' (stdin) or @file.", "LOGITS")
+    ] = None,
     temperature: TemperatureOpt = 1.0,
     log: Annotated[bool, typer.Option("--log", help="Log-softmax, computed directly.")] = False,
     top: Annotated[
@@ -345,12 +353,13 @@ def xent(
     target: Annotated[
         str | None,
         _operand_help(
-            "Class index (0-based), distribution, '-' or @file (one index or row per line)."
+            "Class index (0-based), distribution, '-' or @file (one index or row per line).",
+            "TARGET",
         ),
     ] = None,
     pred: Annotated[
         str | None,
-        _operand_help("Predicted probabilities (or logits with --logits), '-' or @file."),
+        _operand_help("Predicted probabilities (or logits with --logits), '-' or @file.", "PRED"),
     ] = None,
     logits: Annotated[
         bool, typer.Option("--logits", help="PRED rows are logits (through log-softmax).")
@@ -425,10 +434,10 @@ def xent(
 @app.command()
 def kl(
     p: Annotated[
-        str | None, _operand_help("Distribution P: a vector, '-' (stdin) or @file.")
+        str | None, _operand_help("Distribution P: a vector, '-' (stdin) or @file.", "P")
     ] = None,
     q: Annotated[
-        str | None, _operand_help("Distribution Q: a vector, '-' (stdin) or @file.")
+        str | None, _operand_help("Distribution Q: a vector, '-' (stdin) or @file.", "Q")
     ] = None,
     logits: LogitsOpt = False,
     temperature: TemperatureOpt = 1.0,
@@ -470,6 +479,100 @@ def kl(
     names = _labels_for(operands)
     sink.finish(
         tables=lambda value: reports.kl_tables(value, *last, names, base=base, output=output)
+    )
+
+
+@app.command("entropy")
+def entropy_command(
+    p: Annotated[
+        str | None, _operand_help("Distribution P: a vector, '-' (stdin) or @file.", "P")
+    ] = None,
+    logits: LogitsOpt = False,
+    temperature: TemperatureOpt = 1.0,
+    normalize: NormalizeOpt = False,
+    tol: TolOpt = DEFAULT_TOL,
+    reduction: ReductionOpt = None,
+    maximum: MaxOpt = None,
+    minimum: MinOpt = None,
+    base: BaseOpt = Base.e,
+    fmt: FormatOpt = Format.auto,
+    digits: DigitsOpt = None,
+) -> None:
+    """Shannon entropy H(P) = -sum P log P; the table adds the perplexity base^H.
+
+    Example: nncalc entropy "0.5,0.25,0.25" --base 2
+    """
+    _check_temperature(temperature)
+    operand = open_operand(p, "P", StdinClaim())
+    output = Output(fmt, digits)
+    sink = ScalarSink(
+        "entropy",
+        output,
+        batch=operand.is_batch,
+        reduction=reduction,
+        bounds=Bounds(maximum, minimum),
+        base=base,
+    )
+    last: FloatArray | None = None
+    for (chunk,) in aligned_chunks([operand]):
+        rows = _distributions(chunk, logits, temperature, normalize, tol)
+        sink.add(entropy_rows(rows), chunk.first_row)
+        last = rows[-1]
+    assert last is not None
+    names = _labels_for([operand])
+    sink.finish(
+        tables=lambda value: reports.entropy_tables(value, last, names, base=base, output=output)
+    )
+
+
+@app.command("js")
+def js_command(
+    p: Annotated[
+        str | None, _operand_help("Distribution P: a vector, '-' (stdin) or @file.", "P")
+    ] = None,
+    q: Annotated[
+        str | None, _operand_help("Distribution Q: a vector, '-' (stdin) or @file.", "Q")
+    ] = None,
+    logits: LogitsOpt = False,
+    temperature: TemperatureOpt = 1.0,
+    normalize: NormalizeOpt = False,
+    tol: TolOpt = DEFAULT_TOL,
+    reduction: ReductionOpt = None,
+    maximum: MaxOpt = None,
+    minimum: MinOpt = None,
+    base: BaseOpt = Base.e,
+    fmt: FormatOpt = Format.auto,
+    digits: DigitsOpt = None,
+) -> None:
+    """Jensen-Shannon divergence: symmetric, <= log 2 (1 bit), finite where KL is not.
+
+    Example: nncalc js "1,0" "0,1" --base 2
+    """
+    _check_temperature(temperature)
+    claim = StdinClaim()
+    operands = [open_operand(p, "P", claim), open_operand(q, "Q", claim)]
+    output = Output(fmt, digits)
+    sink = ScalarSink(
+        "js",
+        output,
+        batch=any(op.is_batch for op in operands),
+        reduction=reduction,
+        bounds=Bounds(maximum, minimum),
+        base=base,
+    )
+    last: tuple[FloatArray, FloatArray] | None = None
+    for p_chunk, q_chunk in aligned_chunks(operands):
+        _same_width([p_chunk, q_chunk])
+        p_rows, q_rows = pair_rows(
+            _distributions(p_chunk, logits, temperature, normalize, tol),
+            _distributions(q_chunk, logits, temperature, normalize, tol),
+        )
+        sink.add(js_rows(p_rows, q_rows), p_chunk.first_row or q_chunk.first_row)
+        last = (p_rows[-1], q_rows[-1])
+    assert last is not None
+    names = _labels_for(operands)
+    sink.finish(
+        tables=lambda value: reports.js_tables(value, *last, names, base=base, output=output)
     )
 
 

@@ -29,7 +29,14 @@ from nncalc.render import (
 )
 from nncalc.sgd import Comparison, OnlineLearner, Setup
 
-__all__ = ["TABLE_ROWS", "kl_tables", "softmax_tables", "xent_tables"]
+__all__ = [
+    "TABLE_ROWS",
+    "entropy_tables",
+    "js_tables",
+    "kl_tables",
+    "softmax_tables",
+    "xent_tables",
+]
 
 
 def _names(names: Sequence[str] | None, width: int) -> list[str]:
@@ -378,3 +385,96 @@ def online_tables(learner: OnlineLearner, output: Output) -> list[Table]:
         ["running loss (log)", sparkline(curve, low, high)],
     ]
     return [Table("online least squares", ["quantity", "value"], rows)]
+
+
+def _perplexity(nats: float) -> float:
+    return math.exp(nats) if nats < 709.0 else math.inf
+
+
+def _caption(shown: int, total: int) -> str | None:
+    return f"first {shown} of {total} classes" if total > shown else None
+
+
+def entropy_tables(
+    value: float, p: FloatArray, names: Sequence[str] | None, *, base: Base, output: Output
+) -> list[Table]:
+    """H(P), perplexity base^H, the maximum log C and the per-class terms -p log p."""
+    n = output.table_digits
+    unit = base.unit
+    scale = 1.0 / base.log
+    nats = value * base.log
+    classes = len(p)
+    maximum = math.log(classes) * scale
+    summary: list[list[str | Bar]] = [
+        [f"H(P) ({unit})", format_number(value, n)],
+        [f"perplexity {base.value}^H", format_number(_perplexity(nats), n)],
+        [f"maximum log C ({unit})", format_number(maximum, n)],
+        ["H / log C", format_number(value / maximum if maximum else 0.0, n)],
+    ]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(p > 0, -p * np.log(p), 0.0) * scale
+    labels = _names(names, classes)
+    shown = min(classes, TABLE_ROWS)
+    per_class: list[list[str | Bar]] = [
+        [labels[i], format_number(p[i], n), format_number(terms[i], n), Bar(float(p[i]))]
+        for i in range(shown)
+    ]
+    return [
+        Table("entropy", ["quantity", "value"], summary),
+        Table("per class", ["class", "P", "-P log P", ""], per_class, _caption(shown, classes)),
+    ]
+
+
+def js_tables(
+    value: float,
+    p: FloatArray,
+    q: FloatArray,
+    names: Sequence[str] | None,
+    *,
+    base: Base,
+    output: Output,
+) -> list[Table]:
+    """JS, its bound log 2, the JS distance, the two KLs to M and both direct KLs."""
+    n = output.table_digits
+    unit = base.unit
+    scale = 1.0 / base.log
+    P, Q = p[None, :], q[None, :]
+    m = 0.5 * p + 0.5 * q
+    M = m[None, :]
+    bound = math.log(2.0) * scale
+    summary: list[list[str | Bar]] = [
+        [f"JS(P,Q) ({unit})", format_number(value, n)],
+        [f"bound log 2 ({unit})", format_number(bound, n)],
+        ["JS / log 2", format_number(value / bound, n)],
+        ["JS distance sqrt(JS)", format_number(math.sqrt(value), n)],
+        [f"KL(P||M) ({unit})", format_number(kl_rows(P, M)[0] * scale, n)],
+        [f"KL(Q||M) ({unit})", format_number(kl_rows(Q, M)[0] * scale, n)],
+        [f"KL(P||Q) ({unit})", format_number(kl_rows(P, Q)[0] * scale, n)],
+        [f"KL(Q||P) ({unit})", format_number(kl_rows(Q, P)[0] * scale, n)],
+    ]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = (
+            0.5 * np.where(p > 0, p * np.log(p / m), 0.0)
+            + 0.5 * np.where(q > 0, q * np.log(q / m), 0.0)
+        ) * scale
+    labels = _names(names, len(p))
+    shown = min(len(p), TABLE_ROWS)
+    per_class: list[list[str | Bar]] = [
+        [
+            labels[i],
+            format_number(p[i], n),
+            format_number(q[i], n),
+            format_number(m[i], n),
+            format_number(terms[i], n),
+        ]
+        for i in range(shown)
+    ]
+    return [
+        Table("Jensen-Shannon divergence", ["quantity", "value"], summary),
+        Table(
+            "per class",
+            ["class", "P", "Q", "M = (P+Q)/2", "contribution"],
+            per_class,
+            _caption(shown, len(p)),
+        ),
+    ]

@@ -9,6 +9,7 @@ The NumPy core is the Python API::
 
 from nncalc.embeddings import embedding_params
 from nncalc.errors import NncalcError
+from nncalc.gaussian import kl_normal
 from nncalc.probability import (
     cross_entropy,
     entropy,
@@ -28,6 +29,7 @@ __all__ = [
     "entropy",
     "js_divergence",
     "kl_divergence",
+    "kl_normal",
     "log_softmax",
     "softmax",
 ]

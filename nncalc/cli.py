@@ -23,6 +23,7 @@ from nncalc import __version__, reports, startup
 from nncalc import sgd as sgd_core
 from nncalc.embeddings import DTYPE_BYTES, embedding_params
 from nncalc.errors import CheckFailed, ExitCode, NncalcError
+from nncalc.gaussian import check_gaussian, kl_normal_terms
 from nncalc.operands import (
     Chunk,
     MissingOperand,
@@ -574,6 +575,150 @@ def js_command(
     sink.finish(
         tables=lambda value: reports.js_tables(value, *last, names, base=base, output=output)
     )
+
+
+def _first_row(chunks: Sequence[Chunk]) -> int | None:
+    return next((c.first_row for c in chunks if c.first_row is not None), None)
+
+
+def _check_vae_options(
+    recon: float | None, beta: float | None, batch: bool, reduction: Any
+) -> float:
+    """The KL weight beta of the VAE loss R + beta * KL (1 by default)."""
+    if recon is None:
+        if beta is not None:
+            raise NncalcError(
+                "--beta weights the KL in the VAE loss: give --recon R too", operand="--beta"
+            )
+        return 1.0
+    if not np.isfinite(recon):
+        raise NncalcError(
+            "the reconstruction loss must be a finite number", operand="--recon", token=repr(recon)
+        )
+    if beta is not None and not (np.isfinite(beta) and beta >= 0):
+        raise NncalcError("beta must be a finite number >= 0", operand="--beta", token=repr(beta))
+    if batch and reduction is Reduction.none:
+        raise NncalcError(
+            "the VAE loss adds R to the batch's reduced KL; --reduction none gives one KL per row",
+            operand="--recon",
+            hint="use --reduction mean or sum, as for R",
+        )
+    return 1.0 if beta is None else beta
+
+
+@app.command("kl-normal")
+def kl_normal_command(
+    mu: Annotated[
+        str | None,
+        _operand_help("Means mu (one column per latent dim): a vector, '-' or @file.", "MU"),
+    ] = None,
+    logvar: Annotated[
+        str | None,
+        _operand_help(
+            "Log-variances log sigma^2 (sigmas with --std): a vector, '-' or @file.", "LOGVAR"
+        ),
+    ] = None,
+    mu2: Annotated[
+        str | None,
+        typer.Option(
+            "--mu2", help="Mean of the second Gaussian (default 0): vector, '-' or @file."
+        ),
+    ] = None,
+    logvar2: Annotated[
+        str | None,
+        typer.Option(
+            "--logvar2",
+            help="Its log-variance (default 0, i.e. N(0, I)); a sigma with --std.",
+        ),
+    ] = None,
+    std: Annotated[
+        bool,
+        typer.Option("--std", help="LOGVAR and --logvar2 are standard deviations sigma > 0."),
+    ] = False,
+    recon: Annotated[
+        float | None,
+        typer.Option(
+            "--recon",
+            metavar="R",
+            help="Reconstruction loss R: also print the VAE loss R + beta * KL and its parts.",
+        ),
+    ] = None,
+    beta: Annotated[
+        float | None,
+        typer.Option("--beta", metavar="B", help="Weight of the KL in the VAE loss (default 1)."),
+    ] = None,
+    reduction: ReductionOpt = None,
+    maximum: MaxOpt = None,
+    minimum: MinOpt = None,
+    base: BaseOpt = Base.e,
+    fmt: FormatOpt = Format.auto,
+    digits: DigitsOpt = None,
+) -> None:
+    """KL(N(mu, sigma^2) || N(mu2, sigma2^2)) for diagonal Gaussians, summed over dims.
+
+    Example: nncalc kl-normal "0.5,-1" "0.1,-0.2"
+    """
+    spread = "sigma" if std else "log-variance"
+    spread_name = "SIGMA" if std else "LOGVAR"
+    claim = StdinClaim()
+    operands = [open_operand(mu, "MU", claim), open_operand(logvar, spread_name, claim)]
+    kinds = ["mean", spread]
+    if mu2 is not None:
+        operands.append(open_operand(mu2, "--mu2", claim))
+        kinds.append("mean")
+    if logvar2 is not None:
+        operands.append(open_operand(logvar2, "--logvar2", claim))
+        kinds.append(spread)
+    batch = any(op.is_batch for op in operands)
+    kl_weight = _check_vae_options(recon, beta, batch, reduction)
+    output = Output(fmt, digits)
+    sink = ScalarSink(
+        "kl_normal",
+        output,
+        batch=batch,
+        reduction=reduction,
+        bounds=Bounds(maximum, minimum) if recon is None else Bounds(),
+        base=base,
+    )
+    last: list[FloatArray] = []
+    for chunks in aligned_chunks(operands):
+        _same_width(chunks)
+        for chunk, kind in zip(chunks, kinds, strict=True):
+            with chunk.locate():
+                check_gaussian(chunk.values, kind=kind)
+        width = chunks[0].values.shape[1]
+        given = {op.name: chunk.values for op, chunk in zip(operands, chunks, strict=True)}
+        arrays = np.broadcast_arrays(
+            given["MU"],
+            given[spread_name],
+            given.get("--mu2", np.zeros((1, width))),
+            given.get("--logvar2", np.full((1, width), 1.0 if std else 0.0)),
+        )
+        terms = kl_normal_terms(*arrays, std=std)
+        sink.add(np.sum(terms, axis=-1), _first_row(chunks))
+        last = [a[-1] for a in arrays] + [terms[-1]]
+    if recon is None:
+        sink.finish(
+            tables=lambda value: reports.kl_normal_tables(
+                value, *last, std=std, base=base, output=output
+            )
+        )
+        return
+    kl_value = sink.result()
+    loss = recon + kl_weight * kl_value
+    record: dict[str, int | float | str | bool | None] = {
+        "loss": loss,
+        "recon": recon,
+        "beta": kl_weight,
+        "kl": kl_value,
+        "unit": base.unit,
+        "reduction": sink.reduction.value if sink.reduction else None,
+        "rows": sink.count,
+    }
+    write_record("VAE loss = recon + beta * KL", record, output)
+    bounds = Bounds(maximum, minimum)
+    bounds.check("loss", np.array([loss]), None)
+    bounds.raise_if_failed()
 
 
 class Positions(str, Enum):

@@ -33,6 +33,7 @@ __all__ = [
     "TABLE_ROWS",
     "entropy_tables",
     "js_tables",
+    "kl_normal_tables",
     "kl_tables",
     "softmax_tables",
     "xent_tables",
@@ -476,5 +477,54 @@ def js_tables(
             ["class", "P", "Q", "M = (P+Q)/2", "contribution"],
             per_class,
             _caption(shown, len(p)),
+        ),
+    ]
+
+
+def kl_normal_tables(
+    value: float,
+    mu: FloatArray,
+    spread: FloatArray,
+    mu2: FloatArray,
+    spread2: FloatArray,
+    terms: FloatArray,
+    *,
+    std: bool,
+    base: Base,
+    output: Output,
+) -> list[Table]:
+    """The total, and per latent dimension both Gaussians and the KL term."""
+    n = output.table_digits
+    unit = base.unit
+    scale = 1.0 / base.log
+    dims = len(mu)
+    standard_prior = bool(np.all(mu2 == 0) and np.all(spread2 == (1.0 if std else 0.0)))
+    summary: list[list[str | Bar]] = [
+        [f"KL ({unit})", format_number(value, n)],
+        ["latent dimensions", str(dims)],
+        ["second Gaussian", "N(0, I)" if standard_prior else "N(mu2, diag sigma2^2)"],
+    ]
+    sigma = spread if std else np.exp(0.5 * spread)
+    sigma2 = spread2 if std else np.exp(0.5 * spread2)
+    shown = min(dims, TABLE_ROWS)
+    per_dim: list[list[str | Bar]] = [
+        [
+            str(i),
+            format_number(mu[i], n),
+            format_number(sigma[i], n),
+            format_number(mu2[i], n),
+            format_number(sigma2[i], n),
+            format_number(terms[i] * scale, n),
+        ]
+        for i in range(shown)
+    ]
+    caption = f"first {shown} of {dims} dimensions" if dims > shown else None
+    return [
+        Table("KL between diagonal Gaussians", ["quantity", "value"], summary),
+        Table(
+            "per latent dimension",
+            ["dim", "mu", "sigma", "mu2", "sigma2", f"KL ({unit})"],
+            per_dim,
+            caption,
         ),
     ]

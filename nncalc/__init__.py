@@ -7,6 +7,7 @@ The NumPy core is the Python API::
     0.5108256237659907
 """
 
+from nncalc.distill import distillation_loss
 from nncalc.embeddings import embedding_params
 from nncalc.errors import NncalcError
 from nncalc.gaussian import kl_normal
@@ -25,6 +26,7 @@ __all__ = [
     "NncalcError",
     "__version__",
     "cross_entropy",
+    "distillation_loss",
     "embedding_params",
     "entropy",
     "js_divergence",

@@ -21,6 +21,7 @@ from typer.core import TyperGroup
 
 from nncalc import __version__, reports, startup
 from nncalc import sgd as sgd_core
+from nncalc.distill import DEFAULT_ALPHA, check_alpha, distill_rows
 from nncalc.embeddings import DTYPE_BYTES, embedding_params
 from nncalc.errors import CheckFailed, ExitCode, NncalcError
 from nncalc.gaussian import check_gaussian, kl_normal_terms
@@ -38,6 +39,7 @@ from nncalc.probability import (
     DEFAULT_TOL,
     FloatArray,
     as_distribution,
+    check_logits,
     class_indices,
     entropy_rows,
     js_rows,
@@ -719,6 +721,113 @@ def kl_normal_command(
     bounds = Bounds(maximum, minimum)
     bounds.check("loss", np.array([loss]), None)
     bounds.raise_if_failed()
+
+
+@app.command("distill")
+def distill_command(
+    teacher: Annotated[
+        str | None, _operand_help("Teacher logits: a vector, '-' (stdin) or @file.", "TEACHER")
+    ] = None,
+    student: Annotated[
+        str | None, _operand_help("Student logits: a vector, '-' (stdin) or @file.", "STUDENT")
+    ] = None,
+    temperature: TemperatureOpt = 1.0,
+    alpha: Annotated[
+        float | None,
+        typer.Option(
+            "--alpha",
+            metavar="A",
+            help="Weight of the soft term, in [0, 1] (default 0.5); applies only with --label.",
+        ),
+    ] = None,
+    label: Annotated[
+        str | None,
+        typer.Option(
+            "--label",
+            "-y",
+            help="True class index (0-based), or a batch of them: '-' or @file, one per line.",
+        ),
+    ] = None,
+    reduction: ReductionOpt = None,
+    maximum: MaxOpt = None,
+    minimum: MinOpt = None,
+    base: BaseOpt = Base.e,
+    fmt: FormatOpt = Format.auto,
+    digits: DigitsOpt = None,
+) -> None:
+    """Distillation loss A*T^2*KL(softmax(t/T)||softmax(s/T)) + (1-A)*CE(y, softmax(s)).
+
+    Without --label the loss is the soft term T^2*KL alone (--alpha does not apply).
+
+    Example: nncalc distill "2,1,0.1" "1.5,1.2,0.3" -t 2 --alpha 0.7 --label 0
+    """
+    _check_temperature(temperature)
+    weight = DEFAULT_ALPHA if alpha is None else alpha
+    check_alpha(weight)
+    if label is None and alpha is not None:
+        sys.stderr.write(
+            "nncalc: note: --alpha applies only with --label; "
+            "without labels the loss is the soft term T^2*KL alone\n"
+        )
+    claim = StdinClaim()
+    operands = [open_operand(teacher, "TEACHER", claim), open_operand(student, "STUDENT", claim)]
+    if label is not None:
+        operands.append(open_operand(label, "--label", claim))
+    output = Output(fmt, digits)
+    sink = ScalarSink(
+        "distill",
+        output,
+        batch=any(op.is_batch for op in operands),
+        reduction=reduction,
+        bounds=Bounds(maximum, minimum),
+        base=base,
+    )
+    last: tuple[float, float | None, FloatArray, FloatArray, int | None] | None = None
+    for chunks in aligned_chunks(operands):
+        teacher_chunk, student_chunk = chunks[:2]
+        _same_width([teacher_chunk, student_chunk])
+        for chunk in (teacher_chunk, student_chunk):
+            with chunk.locate():
+                check_logits(chunk.values)
+        indices = None
+        if label is not None:
+            label_chunk = chunks[2]
+            with label_chunk.locate():
+                if label_chunk.values.shape[1] != 1:
+                    raise NncalcError(
+                        f"rows have {label_chunk.values.shape[1]} values; give one class index "
+                        "per row"
+                    )
+                indices = class_indices(label_chunk.values[:, 0], teacher_chunk.values.shape[1])
+        terms = distill_rows(
+            teacher_chunk.values,
+            student_chunk.values,
+            indices,
+            temperature=temperature,
+            alpha=weight,
+        )
+        sink.add(terms.loss, _first_row(chunks))
+        hard = None if terms.hard is None else float(terms.hard[-1])
+        last_label = None if indices is None else int(indices[-1])
+        last = (float(terms.soft[-1]), hard, terms.teacher[-1], terms.student[-1], last_label)
+    assert last is not None
+    soft, hard, teacher_t, student_t, last_label = last
+    names = _labels_for(operands[:2])
+    sink.finish(
+        tables=lambda value: reports.distill_tables(
+            value,
+            soft,
+            hard,
+            teacher_t,
+            student_t,
+            last_label,
+            names,
+            temperature=temperature,
+            alpha=weight,
+            base=base,
+            output=output,
+        )
+    )
 
 
 class Positions(str, Enum):

@@ -31,6 +31,7 @@ from nncalc.sgd import Comparison, OnlineLearner, Setup
 
 __all__ = [
     "TABLE_ROWS",
+    "distill_tables",
     "entropy_tables",
     "js_tables",
     "kl_normal_tables",
@@ -525,6 +526,66 @@ def kl_normal_tables(
             "per latent dimension",
             ["dim", "mu", "sigma", "mu2", "sigma2", f"KL ({unit})"],
             per_dim,
+            caption,
+        ),
+    ]
+
+
+def distill_tables(
+    value: float,
+    soft: float,
+    hard: float | None,
+    teacher: FloatArray,
+    student: FloatArray,
+    label: int | None,
+    names: Sequence[str] | None,
+    *,
+    temperature: float,
+    alpha: float,
+    base: Base,
+    output: Output,
+) -> list[Table]:
+    """Both terms with their weights, and the softened distributions per class."""
+    n = output.table_digits
+    unit = base.unit
+    scale = 1.0 / base.log
+    t = format_number(temperature, n)
+    summary: list[list[str | Bar]] = [[f"loss ({unit})", format_number(value, n)]]
+    if hard is None:
+        summary.append(["alpha", "n/a (no --label)"])
+    else:
+        summary.append(["alpha", format_number(alpha, n)])
+    summary += [
+        ["temperature T", t],
+        [f"soft: T^2 KL(teacher_T||student_T) ({unit})", format_number(soft * scale, n)],
+        [f"KL(teacher_T||student_T) ({unit})", format_number(soft * scale / temperature**2, n)],
+    ]
+    if hard is not None:
+        summary.append([f"hard: CE(label, student) ({unit})", format_number(hard * scale, n)])
+        summary.append([f"alpha * soft ({unit})", format_number(alpha * soft * scale, n)])
+        summary.append(
+            [f"(1 - alpha) * hard ({unit})", format_number((1.0 - alpha) * hard * scale, n)]
+        )
+    labels = _names(names, len(teacher))
+    shown = min(len(teacher), TABLE_ROWS)
+    per_class: list[list[str | Bar]] = [
+        [
+            labels[i] + (" *" if label == i else ""),
+            format_number(teacher[i], n),
+            format_number(student[i], n),
+            Bar(float(teacher[i])),
+        ]
+        for i in range(shown)
+    ]
+    caption = _caption(shown, len(teacher))
+    if label is not None:
+        caption = "* the label" + (f"; {caption}" if caption else "")
+    return [
+        Table("knowledge distillation", ["quantity", "value"], summary),
+        Table(
+            f"softened distributions (T = {t})",
+            ["class", "teacher", "student", ""],
+            per_class,
             caption,
         ),
     ]

@@ -1,0 +1,177 @@
+"""Knowledge distillation (Hinton, Vinyals and Dean 2015), from logits.
+
+    loss = alpha * T^2 * KL(softmax(t/T) || softmax(s/T)) + (1 - alpha) * CE(y, softmax(s))
+
+The soft term is computed from log-softmax rows, never from probabilities
+that may have underflowed to 0: KL = sum_c p_c f(log q_c - log p_c) with
+f(x) = e^x - 1 - x, a sum of terms >= 0 that stays accurate when the
+student matches the teacher (KL -> 0) and finite for any finite logits.
+The T^2 factor keeps the soft term's gradients on the scale of the hard
+term's as T grows (Hinton et al., section 2). NumPy only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from nncalc.errors import NncalcError
+from nncalc.probability import (
+    FloatArray,
+    as_rows,
+    class_indices,
+    log_softmax,
+    nll_rows,
+    pair_rows,
+)
+from nncalc.special import expm1_minus_x
+
+__all__ = [
+    "DEFAULT_ALPHA",
+    "DistillTerms",
+    "check_alpha",
+    "distill_rows",
+    "distillation_loss",
+    "kl_log_rows",
+]
+
+
+DEFAULT_ALPHA = 0.5
+
+
+def check_alpha(alpha: float) -> None:
+    if not 0.0 <= alpha <= 1.0:
+        raise NncalcError("alpha must be in [0, 1]", operand="--alpha", token=repr(alpha))
+
+
+def kl_log_rows(
+    log_p: FloatArray, log_q: FloatArray, log_ratio: FloatArray | None = None
+) -> FloatArray:
+    """KL(p || q) per row from normalised log-probabilities.
+
+    Terms p f(log q - log p) (q where p = 0) are all >= 0 and sum to
+    KL(p || q) because both rows sum to 1. -inf in log q where p > 0 gives
+    inf. ``log_ratio`` is log p - log q when known more accurately than the
+    difference of the arguments (see :func:`log_ratio_rows`).
+    """
+    p = np.exp(log_p)
+    with np.errstate(invalid="ignore"):
+        gap = log_q - log_p if log_ratio is None else -log_ratio
+    safe_gap = np.where(p > 0, gap, 0.0)
+    terms = np.where(p > 0, p * expm1_minus_x(safe_gap), np.exp(log_q))
+    result: FloatArray = np.sum(terms, axis=-1)
+    return result
+
+
+NEAR = 0.5
+
+
+def log_ratio_rows(
+    teacher: FloatArray,
+    student: FloatArray,
+    log_p: FloatArray,
+    log_q: FloatArray,
+    temperature: float,
+) -> FloatArray:
+    """log p - log q for p = softmax(t/T), q = softmax(s/T), accurate when p ~ q.
+
+    The difference of two log-softmax rows carries their rounding (~1e-16
+    of |log p|), which is all of log p - log q when the student nearly
+    matches the teacher. There, with d = (t - s)/T shifted by its q-mean,
+    log p - log q = d - log1p(sum_j q_j expm1(d_j)) keeps the relative
+    accuracy of d. Elsewhere (or with masked, infinite logits) the plain
+    difference is already accurate enough.
+    """
+    with np.errstate(invalid="ignore", over="ignore"):
+        plain = log_p - log_q
+        finite = np.all(np.isfinite(teacher) & np.isfinite(student), axis=-1)
+        d = (teacher - student) / temperature
+        q = np.exp(log_q)
+        d = d - np.sum(q * d, axis=-1, keepdims=True)
+        near = finite & np.all(np.abs(d) <= NEAR, axis=-1)
+    if not near.any():
+        return plain
+    dn, qn = d[near], q[near]
+    plain[near] = dn - np.log1p(np.sum(qn * np.expm1(dn), axis=-1, keepdims=True))
+    return plain
+
+
+@dataclass
+class DistillTerms:
+    """Per-row parts of the distillation loss (nats)."""
+
+    loss: FloatArray
+    soft: FloatArray  # T^2 KL(softmax(t/T) || softmax(s/T))
+    hard: FloatArray | None  # CE(y, softmax(s)), None without labels
+    teacher: FloatArray  # softmax(t/T)
+    student: FloatArray  # softmax(s/T)
+
+
+def distill_rows(
+    teacher: FloatArray,
+    student: FloatArray,
+    labels: npt.NDArray[np.int64] | None,
+    *,
+    temperature: float,
+    alpha: float,
+) -> DistillTerms:
+    """The loss and its parts per row; without labels the loss is the soft term."""
+    check_alpha(alpha)
+    teacher, student = pair_rows(teacher, student)
+    log_p = np.asarray(log_softmax(teacher, temperature), dtype=np.float64)
+    log_q = np.asarray(log_softmax(student, temperature), dtype=np.float64)
+    log_ratio = log_ratio_rows(teacher, student, log_p, log_q, temperature)
+    soft = temperature * temperature * kl_log_rows(log_p, log_q, log_ratio)
+    hard = None
+    loss = soft
+    if labels is not None:
+        hard = nll_rows(labels, np.asarray(log_softmax(student), dtype=np.float64))
+        if len(soft) == 1 and len(hard) > 1:
+            soft = np.broadcast_to(soft, hard.shape)
+            log_p = np.broadcast_to(log_p, (len(hard), log_p.shape[1]))
+            log_q = np.broadcast_to(log_q, (len(hard), log_q.shape[1]))
+        with np.errstate(invalid="ignore"):
+            # alpha = 0 or 1 drops a term entirely, even an infinite one.
+            soft_part = np.where(alpha > 0, alpha * soft, 0.0)
+            hard_part = np.where(alpha < 1, (1.0 - alpha) * hard, 0.0)
+        loss = soft_part + hard_part
+    return DistillTerms(loss, soft, hard, np.exp(log_p), np.exp(log_q))
+
+
+def distillation_loss(
+    teacher_logits: npt.ArrayLike,
+    student_logits: npt.ArrayLike,
+    labels: npt.ArrayLike | None = None,
+    *,
+    temperature: float = 1.0,
+    alpha: float = DEFAULT_ALPHA,
+) -> Any:
+    """Hinton et al.'s loss a T^2 KL(softmax(t/T) || softmax(s/T)) + (1 - a) CE(y, softmax(s)).
+
+    Rows of teacher and student logits (a single row broadcasts); ``labels``
+    are class indices (one per row), and without them the result is the
+    soft term T^2 KL alone (``alpha`` does not apply). ``temperature`` > 0,
+    ``alpha`` in [0, 1]. Nats; a float for vectors, an array for batches.
+
+    Domain: logits as in :func:`nncalc.softmax` (-inf masks a class).
+    Accuracy: ~1e-15 relative; with alpha = 1 and T = 1 it equals
+    KL(softmax(t) || softmax(s)).
+    """
+    teacher = as_rows(teacher_logits)
+    student = as_rows(student_logits)
+    if teacher.shape[1] != student.shape[1]:
+        raise NncalcError(
+            f"teacher rows have {teacher.shape[1]} logits and student rows {student.shape[1]}; "
+            "they must match"
+        )
+    indices = None
+    if labels is not None:
+        indices = class_indices(np.atleast_1d(np.asarray(labels)), teacher.shape[1])
+    terms = distill_rows(teacher, student, indices, temperature=temperature, alpha=alpha)
+    single_label = labels is None or np.size(labels) == 1
+    if np.ndim(teacher_logits) <= 1 and np.ndim(student_logits) <= 1 and single_label:
+        return float(terms.loss[0])
+    return terms.loss

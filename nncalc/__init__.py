@@ -11,6 +11,7 @@ from nncalc.distill import distillation_loss
 from nncalc.embeddings import embedding_params
 from nncalc.errors import NncalcError
 from nncalc.gaussian import kl_normal
+from nncalc.policy import kl_estimators
 from nncalc.probability import (
     cross_entropy,
     entropy,
@@ -31,6 +32,7 @@ __all__ = [
     "entropy",
     "js_divergence",
     "kl_divergence",
+    "kl_estimators",
     "kl_normal",
     "log_softmax",
     "softmax",

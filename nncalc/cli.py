@@ -35,6 +35,7 @@ from nncalc.operands import (
     protect_negative_literals,
     read_labels,
 )
+from nncalc.policy import ESTIMATORS, RunningMean, check_log_probs, estimator_values
 from nncalc.probability import (
     DEFAULT_TOL,
     FloatArray,
@@ -59,6 +60,7 @@ from nncalc.render import (
     PipeClosed,
     Reduction,
     ScalarSink,
+    Table,
     VectorSink,
     stdout_is_terminal,
     write_record,
@@ -828,6 +830,106 @@ def distill_command(
             output=output,
         )
     )
+
+
+class Estimator(str, Enum):
+    k1 = "k1"
+    k2 = "k2"
+    k3 = "k3"
+
+
+@app.command("kl-approx")
+def kl_approx_command(
+    logp: Annotated[
+        str | None,
+        _operand_help(
+            "log p(x) of the samples under p (the new policy): vector, '-' or @file.", "LOGP"
+        ),
+    ] = None,
+    logq: Annotated[
+        str | None,
+        _operand_help("log q(x) under q, the policy the samples x were drawn from.", "LOGQ"),
+    ] = None,
+    estimator: Annotated[
+        Estimator,
+        typer.Option("--estimator", "-k", help="The scalar result: k1, k2 or k3 (unbiased, >= 0)."),
+    ] = Estimator.k3,
+    stats: Annotated[
+        bool,
+        typer.Option(
+            "--stats", help="Mean and standard error of k1, k2, k3 over all samples (a record)."
+        ),
+    ] = False,
+    reduction: ReductionOpt = None,
+    maximum: MaxOpt = None,
+    minimum: MinOpt = None,
+    base: BaseOpt = Base.e,
+    fmt: FormatOpt = Format.auto,
+    digits: DigitsOpt = None,
+) -> None:
+    """Schulman's estimators of KL(q || p) from log-probs of samples x ~ q (PPO, GRPO).
+
+    With log r = logp - logq: k1 = -log r, k2 = (log r)^2/2, k3 = (r - 1) - log r.
+    A row's result is the mean of k3 (or --estimator) over its samples.
+
+    Example: nncalc kl-approx "-1.2,-0.7,-2.3" "-1.0,-0.9,-2.0"
+    """
+    if stats and reduction is not None:
+        raise NncalcError(
+            "--stats pools every sample into one estimate; --reduction does not apply",
+            operand="--reduction",
+        )
+    claim = StdinClaim()
+    operands = [open_operand(logp, "LOGP", claim), open_operand(logq, "LOGQ", claim)]
+    output = Output(fmt, digits)
+    batch = any(op.is_batch for op in operands)
+    sink = ScalarSink(
+        f"kl_approx_{estimator.value}",
+        output,
+        batch=batch,
+        reduction=reduction,
+        bounds=Bounds(maximum, minimum) if not stats else Bounds(),
+        base=base,
+    )
+    pooled = {name: RunningMean() for name in ESTIMATORS}
+    for p_chunk, q_chunk in aligned_chunks(operands):
+        _same_width([p_chunk, q_chunk])
+        with p_chunk.locate():
+            check_log_probs(p_chunk.values, sampling=False)
+        with q_chunk.locate():
+            check_log_probs(q_chunk.values, sampling=True)
+        p_rows, q_rows = pair_rows(p_chunk.values, q_chunk.values)
+        values = estimator_values(p_rows, q_rows)
+        for name, samples in values.items():
+            pooled[name].add(samples)
+        with np.errstate(invalid="ignore"):
+            sink.add(np.mean(values[estimator.value], axis=-1), _first_row([p_chunk, q_chunk]))
+    summary = {name: (stat.mean, stat.stderr) for name, stat in pooled.items()}
+    count = pooled["k3"].count
+
+    def tables(value: float) -> list[Table]:
+        return reports.kl_approx_tables(
+            value, summary, count, estimator.value, base=base, output=output
+        )
+
+    if not stats:
+        sink.finish(tables=tables)
+        return
+    scale = 1.0 / base.log
+    value = summary[estimator.value][0] * scale
+    if output.fmt is Format.table:
+        reports.draw(tables(value))
+    else:
+        record: dict[str, int | float | str | bool | None] = {}
+        for name, (mean, stderr) in summary.items():
+            record[f"{name}_mean"] = mean * scale
+            record[f"{name}_stderr"] = stderr * scale
+        record["samples"] = count
+        record["unit"] = base.unit
+        write_record("KL estimators", record, output)
+    bounds = Bounds(maximum, minimum)
+    bounds.check(f"{estimator.value}_mean", np.array([value]), None)
+    bounds.raise_if_failed()
 
 
 class Positions(str, Enum):

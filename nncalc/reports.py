@@ -34,6 +34,7 @@ __all__ = [
     "distill_tables",
     "entropy_tables",
     "js_tables",
+    "kl_approx_tables",
     "kl_normal_tables",
     "kl_tables",
     "softmax_tables",
@@ -588,4 +589,39 @@ def distill_tables(
             per_class,
             caption,
         ),
+    ]
+
+
+def kl_approx_tables(
+    value: float,
+    stats: dict[str, tuple[float, float]],
+    samples: int,
+    estimator: str,
+    *,
+    base: Base,
+    output: Output,
+) -> list[Table]:
+    """Mean and standard error of k1, k2, k3; the chosen one is the result."""
+    n = output.table_digits
+    unit = base.unit
+    scale = 1.0 / base.log
+    formulas = {"k1": "-log r", "k2": "(log r)^2 / 2", "k3": "(r - 1) - log r"}
+    rows: list[list[str | Bar]] = []
+    for name, (mean, stderr) in stats.items():
+        marker = " (result)" if name == estimator else ""
+        rows.append(
+            [
+                f"{name} = {formulas[name]}{marker}",
+                format_number(mean * scale, n),
+                format_number(stderr * scale, n),
+            ]
+        )
+    caption = f"{samples} samples x ~ q, r = p(x)/q(x); estimates KL(q||p) in {unit}"
+    return [
+        Table(
+            "KL estimators (Schulman)",
+            ["estimator", "mean", "standard error"],
+            rows,
+            caption,
+        )
     ]

@@ -20,6 +20,7 @@ from nncalc.probability import (
     log_softmax,
     softmax,
 )
+from nncalc.weighted_xent import cross_entropy_loss
 
 __version__ = "0.1.0"
 
@@ -27,6 +28,7 @@ __all__ = [
     "NncalcError",
     "__version__",
     "cross_entropy",
+    "cross_entropy_loss",
     "distillation_loss",
     "embedding_params",
     "entropy",

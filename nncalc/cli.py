@@ -7,6 +7,7 @@ turned into one line on stderr and an exit code in :class:`NncalcGroup`.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import sys
@@ -32,6 +33,7 @@ from nncalc.operands import (
     StdinClaim,
     aligned_chunks,
     open_operand,
+    parse_literal,
     protect_negative_literals,
     read_labels,
 )
@@ -49,7 +51,6 @@ from nncalc.probability import (
     log_softmax,
     nll_rows,
     pair_rows,
-    soft_xent_rows,
     softmax,
 )
 from nncalc.render import (
@@ -64,6 +65,13 @@ from nncalc.render import (
     VectorSink,
     stdout_is_terminal,
     write_record,
+)
+from nncalc.weighted_xent import (
+    check_smoothing,
+    check_weight,
+    index_xent_rows,
+    smoothed_target,
+    soft_xent_rows_weighted,
 )
 
 CLASS_INDEX = re.compile(r"\s*\d+\s*")
@@ -346,6 +354,34 @@ def softmax_command(
         sink.finish()
 
 
+class WeightedMeanSink(ScalarSink):
+    """Per-row scalars whose mean divides by summed row weights, not the row count.
+
+    PyTorch's weighted cross-entropy: the mean of a batch is sum(losses) /
+    sum(w[y]) over the rows not ignored. A single row is a batch of one.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.denominators: list[float] = []
+
+    def add_weighted(
+        self, values: FloatArray, denominators: FloatArray, first_row: int | None
+    ) -> None:
+        if not self.batch:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                values = values / denominators
+        else:
+            self.denominators.append(math.fsum(denominators.tolist()))
+        self.add(values, first_row)
+
+    def result(self) -> float:
+        if self.single is None and self.reduction is Reduction.mean:
+            total = math.fsum(self.denominators)
+            return math.fsum(self.partial_sums) / total if total else math.nan
+        return super().result()
+
+
 def _read_targets(text: str | None, claim: StdinClaim) -> tuple[Operand, bool]:
     """TARGET: a single whole number is a class index, else distributions."""
     operand = open_operand(text, "TARGET", claim)
@@ -380,6 +416,31 @@ def xent(
     ] = None,
     normalize: NormalizeOpt = False,
     tol: TolOpt = DEFAULT_TOL,
+    label_smoothing: Annotated[
+        float,
+        typer.Option(
+            "--label-smoothing",
+            metavar="EPS",
+            help="Smooth the target to (1-EPS)*target + EPS/C (PyTorch's label_smoothing).",
+        ),
+    ] = 0.0,
+    weight: Annotated[
+        str | None,
+        typer.Option(
+            "--weight",
+            metavar="W1,W2,...",
+            help="Class weights (PyTorch's weight): a mean over index targets divides by the "
+            "sum of their weights.",
+        ),
+    ] = None,
+    ignore_index: Annotated[
+        int | None,
+        typer.Option(
+            "--ignore-index",
+            metavar="I",
+            help="Index targets equal to I count nothing (PyTorch's ignore_index).",
+        ),
+    ] = None,
     reduction: ReductionOpt = None,
     maximum: MaxOpt = None,
     minimum: MinOpt = None,
@@ -392,11 +453,16 @@ def xent(
     Example: nncalc xent 2 "0.1,0.2,0.6,0.1"
     """
     _check_temperature(temperature)
+    check_smoothing(label_smoothing)
+    class_weight = None if weight is None else parse_literal(weight, "--weight")[0]
+    torch_options = label_smoothing > 0 or weight is not None or ignore_index is not None
     claim = StdinClaim()
     target_op, literal_index = _read_targets(target, claim)
+    if ignore_index is not None and target is not None:
+        literal_index = literal_index or target.strip() == str(ignore_index)
     pred_op = open_operand(pred, "PRED", claim)
     output = Output(fmt, digits)
-    sink = ScalarSink(
+    sink = WeightedMeanSink(
         "xent",
         output,
         batch=target_op.is_batch or pred_op.is_batch,
@@ -416,24 +482,55 @@ def xent(
                 normalize=normalize,
             )
         classes = log_q.shape[1]
+        if class_weight is not None:
+            check_weight(class_weight, classes)
         with target_chunk.locate():
             if literal_index or (target_chunk.values.shape[1] == 1 and classes > 1):
-                indices = class_indices(target_chunk.values[:, 0], classes)
-                values = nll_rows(indices, log_q)
+                raw = target_chunk.values[:, 0]
+                ignored = raw == ignore_index if ignore_index is not None else raw != raw
+                indices = class_indices(np.where(ignored, 0.0, raw), classes)
+                if torch_options:
+                    values, denominators = index_xent_rows(
+                        indices,
+                        log_q,
+                        weight=class_weight,
+                        smoothing=label_smoothing,
+                        ignored=ignored,
+                    )
+                else:
+                    values = nll_rows(indices, log_q)
+                    denominators = np.ones(len(values))
                 y = np.zeros((len(indices), classes))
                 y[np.arange(len(indices)), indices] = 1.0
             else:
+                if ignore_index is not None:
+                    raise NncalcError(
+                        "--ignore-index applies to class-index targets only, and TARGET rows "
+                        "are distributions",
+                        hint="drop --ignore-index, or give class indices",
+                    )
                 _same_width([pred_chunk, target_chunk])
                 y = as_distribution(target_chunk.values, tol=tol, normalize=normalize)
                 y, log_q = pair_rows(y, log_q)
-                values = soft_xent_rows(y, log_q)
-        sink.add(values, target_chunk.first_row or pred_chunk.first_row)
-        last = (y[-1], log_q[-1])
+                values, denominators = soft_xent_rows_weighted(
+                    y, log_q, weight=class_weight, smoothing=label_smoothing
+                )
+        sink.add_weighted(values, denominators, target_chunk.first_row or pred_chunk.first_row)
+        last = (smoothed_target(y[-1:], label_smoothing)[0], log_q[-1])
     assert last is not None
     names = _labels_for([pred_op, target_op])
-    sink.finish(
-        tables=lambda value: reports.xent_tables(value, *last, names, base=base, output=output)
-    )
+
+    def tables(value: float) -> list[Table]:
+        result = reports.xent_tables(value, *last, names, base=base, output=output)
+        if torch_options:
+            result.append(
+                reports.xent_option_table(
+                    label_smoothing, class_weight, ignore_index, output=output
+                )
+            )
+        return result
+
+    sink.finish(tables=tables)
 
 
 @app.command()

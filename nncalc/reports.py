@@ -38,6 +38,7 @@ __all__ = [
     "kl_normal_tables",
     "kl_tables",
     "softmax_tables",
+    "xent_option_table",
     "xent_tables",
 ]
 
@@ -625,3 +626,16 @@ def kl_approx_tables(
             caption,
         )
     ]
+
+
+def xent_option_table(
+    smoothing: float, weight: FloatArray | None, ignore_index: int | None, *, output: Output
+) -> Table:
+    """The PyTorch options a cross-entropy was computed with."""
+    n = output.table_digits
+    rows: list[list[str | Bar]] = [["label smoothing", format_number(smoothing, n)]]
+    if weight is not None:
+        rows.append(["class weights", ",".join(format_number(w, n) for w in weight.tolist())])
+    if ignore_index is not None:
+        rows.append(["ignore index", str(ignore_index)])
+    return Table("PyTorch options", ["quantity", "value"], rows)

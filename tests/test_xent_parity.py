@@ -200,6 +200,24 @@ def test_json_and_table() -> None:
     assert "PyTorch options" in text
     assert "label smoothing" in text and "0.2" in text
     assert "class weights" in text and "1,3" in text
+    csv = ok(
+        "xent",
+        "-",
+        "1,2,0",
+        "--logits",
+        "--weight",
+        "1,2,0",
+        "-r",
+        "none",
+        "-f",
+        "csv",
+        "--digits",
+        "6",
+        input="0\n2\n",
+    )
+    # Row 1: w_0 (-log q_0); row 2: its class has weight 0.
+    nll = math.log(math.e + math.e**2 + 1) - 1
+    assert csv == f"row,xent\n1,{nll:.6g}\n2,0\n"
     # The smoothed target is the one shown per class.
     assert "0.9" in text and "0.1" in text
 

@@ -105,7 +105,10 @@ class NncalcGroup(TyperGroup):
         self, args: list[str], prog_name: str, complete_var: str | None, extra: dict[str, Any]
     ) -> int:
         try:
-            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            # Overflow to inf or 0 is handled by the math (and by the checks on
+            # results); NumPy's RuntimeWarnings would only be noise on stderr.
+            with np.errstate(all="ignore"):
+                result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             return result if isinstance(result, int) else ExitCode.OK
         except MissingOperand as error:
             sys.stderr.write(self._usage(args, prog_name))

@@ -12,6 +12,7 @@ import io
 import os
 import re
 import sys
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -23,7 +24,8 @@ from nncalc.errors import NncalcError
 from nncalc.probability import FloatArray
 
 NUMBER = re.compile(
-    r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?|nan)", re.IGNORECASE
+    r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?|nan)",
+    re.IGNORECASE | re.ASCII,
 )
 LITERAL_SPLIT = re.compile(r"\s*,\s*|\s+")
 NEGATIVE_LITERAL = re.compile(r"-(?:\d|\.\d|inf|nan)", re.IGNORECASE)
@@ -31,8 +33,15 @@ SEPARATORS = (",", "\t", ";")
 
 CHUNK_ROWS = 16384
 CHUNK_BYTES = 4 << 20
+# Input limits (README, "Limits"): a clear error instead of unbounded memory.
 MAX_TOKEN_CHARS = 400
-MAX_ROW_VALUES = 10_000_000
+MAX_ROW_VALUES = 1_000_000
+MAX_LINE_CHARS = 32_000_000
+# Bytes that can make up a number NumPy's reader accepts ("1.5e-3", "-inf", "nan").
+NUMBER_BYTES = np.zeros(256, dtype=bool)
+NUMBER_BYTES[list(b"0123456789+-.eEiInNfFaAtTyY")] = True
+# Look-alikes of ASCII digits and minus signs, for the hint in the message.
+MINUS_LOOKALIKES = "\u2212\u2010\u2011\u2012\u2013\u2014\ufe63\uff0d"
 
 
 def is_number(token: str) -> bool:
@@ -55,8 +64,39 @@ def parse_token(
     elif not is_number(token):
         problem = "not a number"
     if problem is not None:
-        raise NncalcError(problem, operand=operand, row=row, column=column, token=token, line=line)
+        raise NncalcError(
+            problem,
+            operand=operand,
+            row=row,
+            column=column,
+            token=token,
+            line=line,
+            hint=_ascii_hint(token),
+        )
     return float(token)
+
+
+def _ascii_hint(token: str) -> str | None:
+    """The fix for numbers written with non-ASCII minus signs or digits."""
+    if any(char in MINUS_LOOKALIKES for char in token):
+        return "write the minus sign as ASCII '-'"
+    if any(char.isdigit() and not char.isascii() for char in token):
+        return "write digits as ASCII 0-9"
+    return None
+
+
+def has_long_token(line: str) -> bool:
+    """Whether a line NumPy parsed holds a number longer than MAX_TOKEN_CHARS.
+
+    Such a number is a run of more than MAX_TOKEN_CHARS bytes that can occur
+    in numbers; the scan is vectorised, so wide rows stay cheap to check.
+    """
+    if len(line) <= MAX_TOKEN_CHARS:
+        return False
+    data = np.frombuffer(line.encode("utf-8", "replace"), dtype=np.uint8)
+    breaks = np.flatnonzero(~NUMBER_BYTES[data])
+    edges = np.concatenate(([-1], breaks, [len(data)]))
+    return bool((np.diff(edges) - 1 > MAX_TOKEN_CHARS).any())
 
 
 def split_literal(text: str) -> list[str]:
@@ -69,13 +109,23 @@ def split_literal(text: str) -> list[str]:
     return LITERAL_SPLIT.split(body)
 
 
+def _too_wide(operand: str, line: int | None = None, row: int | None = None) -> NncalcError:
+    where = f"line {line} has" if row is None and line is not None else "row has"
+    return NncalcError(
+        f"{where} more than {MAX_ROW_VALUES:,} values (the limit of a row)",
+        operand=operand,
+        row=row,
+        line=line,
+    )
+
+
 def parse_literal(text: str, operand: str) -> FloatArray:
     """A literal vector operand as one row."""
     tokens = split_literal(text)
     if not tokens:
         raise NncalcError("empty vector", operand=operand, token=text)
     if len(tokens) > MAX_ROW_VALUES:
-        raise NncalcError(f"more than {MAX_ROW_VALUES} values in a row", operand=operand)
+        raise _too_wide(operand)
     values = [parse_token(t, operand, i + 1) for i, t in enumerate(tokens)]
     return np.array([values], dtype=np.float64)
 
@@ -145,14 +195,23 @@ class BatchReader:
         """The next data line (stripped) and its line number, or None at EOF."""
         while True:
             try:
-                raw = self.stream.readline()
+                # Bounded: a huge line (or /dev/zero) is an error, not a memory blow-up.
+                raw = self.stream.readline(MAX_LINE_CHARS + 1)
             except UnicodeDecodeError:
                 raise NncalcError(
                     "input is not UTF-8 text", operand=self.operand, line=self.line_number + 1
                 ) from None
+            except OSError as error:
+                raise NncalcError(f"cannot read: {error.strerror}", operand=self.operand) from None
             if not raw:
                 return None
             self.line_number += 1
+            if len(raw) > MAX_LINE_CHARS and not raw.endswith("\n"):
+                raise NncalcError(
+                    f"line {self.line_number} is longer than {MAX_LINE_CHARS:,} characters",
+                    operand=self.operand,
+                    hint="is this text with one row per line?",
+                )
             line = raw.strip()
             if self.line_number == 1:
                 line = line.lstrip("\ufeff").strip()
@@ -168,6 +227,8 @@ class BatchReader:
         number, line = first
         self.separator = detect_separator(line)
         tokens = split_line(line, self.separator)
+        if len(tokens) > MAX_ROW_VALUES:
+            raise _too_wide(self.operand, number)
         numeric = [is_number(t) for t in tokens]
         if not any(numeric):
             self.labels = tokens
@@ -184,6 +245,7 @@ class BatchReader:
                 line=number,
                 column=column + 1,
                 token=tokens[column],
+                hint=_ascii_hint(tokens[column]),
             )
         self._pending.append(first)
 
@@ -219,17 +281,25 @@ class BatchReader:
 
     def _parse(self, lines: list[str], numbers: list[int], first_row: int) -> FloatArray:
         try:
-            values = np.loadtxt(
-                lines,
-                delimiter=self.separator,
-                comments=None,
-                dtype=np.float64,
-                ndmin=2,
-                quotechar=None,
-            )
+            with warnings.catch_warnings():
+                # Blank-only lines: "input contained no data" must not reach stderr.
+                warnings.simplefilter("ignore", UserWarning)
+                values = np.loadtxt(
+                    lines,
+                    delimiter=self.separator,
+                    comments=None,
+                    dtype=np.float64,
+                    ndmin=2,
+                    quotechar=None,
+                )
         except ValueError:
             values = None
-        if values is None or (self.width is not None and values.shape[1] != self.width):
+        if (
+            values is None
+            or (self.width is not None and values.shape[1] != self.width)
+            or values.shape[1] > MAX_ROW_VALUES
+            or any(has_long_token(line) for line in lines)
+        ):
             values = self._parse_slowly(lines, numbers, first_row)
         if self.width is None:
             self.width = values.shape[1]
@@ -242,12 +312,7 @@ class BatchReader:
             row_number = first_row + offset
             tokens = split_line(line, self.separator)
             if len(tokens) > MAX_ROW_VALUES:
-                raise NncalcError(
-                    f"more than {MAX_ROW_VALUES} values in a row",
-                    operand=self.operand,
-                    row=row_number,
-                    line=number,
-                )
+                raise _too_wide(self.operand, number, row_number)
             row = [
                 parse_token(token, self.operand, column, row_number, number)
                 for column, token in enumerate(tokens, start=1)
@@ -325,6 +390,8 @@ def open_file(path: str, operand: str) -> TextIO:
         raise NncalcError("permission denied", **where) from None  # type: ignore[arg-type]
     except OSError as error:
         raise NncalcError(f"cannot read: {error.strerror}", **where) from None  # type: ignore[arg-type]
+    except ValueError:  # a NUL byte in the path
+        raise NncalcError("cannot read: not a valid path", **where) from None  # type: ignore[arg-type]
 
 
 class StdinClaim:
@@ -366,8 +433,28 @@ def read_labels(text: str) -> list[str]:
     """Class labels: ``a,b,c`` or ``@vocab.txt`` (one label per line)."""
     if text.startswith("@"):
         with open_file(text[1:], "--labels") as handle:
-            return [line.strip() for line in handle.read().splitlines() if line.strip()]
+            return _label_lines(handle, text)
     return [label.strip() for label in text.split(",")]
+
+
+def _label_lines(handle: TextIO, source: str) -> list[str]:
+    """Non-blank lines of a labels file, within the input limits."""
+    labels: list[str] = []
+    where = {"operand": "--labels", "token": source}
+    try:
+        while raw := handle.readline(MAX_LINE_CHARS + 1):
+            if len(raw) > MAX_LINE_CHARS and not raw.endswith("\n"):
+                message = f"a line is longer than {MAX_LINE_CHARS:,} characters"
+                raise NncalcError(message, **where)  # type: ignore[arg-type]
+            if label := raw.strip():
+                labels.append(label)
+            if len(labels) > MAX_ROW_VALUES:
+                raise NncalcError(f"more than {MAX_ROW_VALUES:,} labels", **where)  # type: ignore[arg-type]
+    except UnicodeDecodeError:
+        raise NncalcError("not UTF-8 text", **where) from None  # type: ignore[arg-type]
+    except OSError as error:
+        raise NncalcError(f"cannot read: {error.strerror}", **where) from None  # type: ignore[arg-type]
+    return labels
 
 
 def aligned_chunks(operands: list[Operand]) -> Iterator[list[Chunk]]:

@@ -49,6 +49,12 @@ def _token(value: float) -> str:
     return repr(float(value))
 
 
+def _index_token(value: float) -> str:
+    """A class index as written: '3', not '3.0' (huge values stay floats)."""
+    number = float(value)
+    return str(int(number)) if abs(number) < 2.0**53 else repr(number)
+
+
 def check_logits(logits: FloatArray) -> None:
     """Reject NaN anywhere and rows whose logits are all -inf."""
     nan = np.isnan(logits)
@@ -330,16 +336,16 @@ def class_indices(values: npt.ArrayLike, classes: int) -> IntArray:
             raise NncalcError(
                 "a class index must be a whole number", row=index + 1, token=_token(flat[index])
             )
-    indices = flat.astype(np.int64)
-    out = (indices < 0) | (indices >= classes)
+    # Range-check before the cast: 1e30 must not wrap around to a negative int64.
+    out = (flat < 0) | (flat >= classes)
     if out.any():
         index = int(np.argmax(out))
         raise NncalcError(
             f"class index out of range for {classes} classes (0-based: 0..{classes - 1})",
             row=index + 1,
-            token=str(int(indices[index])),
+            token=_index_token(flat[index]),
         )
-    return indices
+    return flat.astype(np.int64)
 
 
 def cross_entropy(

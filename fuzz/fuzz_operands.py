@@ -1,0 +1,291 @@
+"""Fuzz nncalc's operand parser: coverage-guided with atheris, bounded in time.
+
+    python fuzz/fuzz_operands.py -max_total_time=60 -artifact_prefix=/tmp/
+    python fuzz/fuzz_operands.py --hypothesis 3000     # without atheris
+
+Each input is a literal operand (the text of one command-line argument) or a
+batch (the bytes of stdin or of an @file). For every input the parser must
+either return float64 rows or raise ``NncalcError`` whose message is one
+line, and its answer must agree with :func:`reference_batch` /
+:func:`reference_literal`: the operand rules of the README written out again
+the slow, obvious way (per line, per token, Python's ``float``). So NumPy's C
+reader (the fast path) and the line-by-line parser (the path that words the
+errors) are checked against each other and against the documented rules.
+
+The limits are lowered here (see ``FUZZ_LIMITS``) so that random inputs reach
+them. Any other exception, or a disagreement, is a crash: atheris saves the
+input and exits non-zero. ``tests/test_fuzz.py`` runs the same checks under
+hypothesis with the structured strategies.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+# Small limits so that fuzzed inputs of a few kilobytes run into them, and
+# tiny reads so that lines, CRLF pairs and UTF-8 sequences straddle reads.
+FUZZ_LIMITS = {
+    "MAX_TOKEN_CHARS": 40,
+    "MAX_ROW_VALUES": 24,
+    "MAX_LINE_CHARS": 600,
+    "BLOCK_BYTES": 7,
+}
+
+BATCH_FILE = Path(tempfile.mkdtemp(prefix="nncalc-fuzz-")) / "batch.csv"
+
+NUMBER = re.compile(
+    r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf|infinity|nan)", re.IGNORECASE
+)
+
+
+@dataclass
+class Outcome:
+    """What parsing gave: rows (and header labels), or an error and its place."""
+
+    values: np.ndarray | None = None
+    labels: list[str] | None = None
+    error: tuple[int | None, int | None] | None = None  # (row, column)
+    message: str = ""
+    # True when the error's place depends on read-ahead (over-long line, bad
+    # UTF-8): then only "it is an error" is compared, not where.
+    unordered: bool = False
+
+
+class ReferenceError_(Exception):
+    def __init__(self, row: int | None, column: int | None, unordered: bool = False) -> None:
+        super().__init__(row, column)
+        self.row = row
+        self.column = column
+        self.unordered = unordered
+
+
+def _limits() -> dict[str, int]:
+    from nncalc import operands
+
+    return {name: getattr(operands, name) for name in FUZZ_LIMITS if hasattr(operands, name)}
+
+
+def _number(token: str, row: int | None, column: int, limits: dict[str, int]) -> float:
+    if len(token) > limits["MAX_TOKEN_CHARS"] or not NUMBER.fullmatch(token):
+        raise ReferenceError_(row, column)
+    return float(token)
+
+
+def _split(line: str, separator: str | None) -> list[str]:
+    if separator is None:
+        return line.split()
+    return [token.strip() for token in line.split(separator)]
+
+
+def reference_batch(data: bytes) -> Outcome:
+    """Parse a batch by the README's rules, line by line."""
+    limits = _limits()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return Outcome(error=(None, None), unordered=True)
+    try:
+        labels, rows = _reference_rows(text, limits)
+    except ReferenceError_ as error:
+        return Outcome(error=(error.row, error.column), unordered=error.unordered)
+    return Outcome(values=np.array(rows, dtype=np.float64), labels=labels)
+
+
+def _reference_rows(
+    text: str, limits: dict[str, int]
+) -> tuple[list[str] | None, list[list[float]]]:
+    physical = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if physical and physical[-1] == "":
+        physical.pop()
+    if any(len(line) > limits["MAX_LINE_CHARS"] for line in physical):
+        raise ReferenceError_(None, None, unordered=True)
+    data_lines = []
+    for number, raw in enumerate(physical, start=1):
+        line = raw.strip()
+        if number == 1:
+            line = line.lstrip("\ufeff").strip()
+        if line and not line.startswith("#"):
+            data_lines.append(line)
+    if not data_lines:
+        raise ReferenceError_(None, None)
+    first = data_lines[0]
+    separator = next((s for s in (",", "\t", ";") if s in first), None)
+    tokens = _split(first, separator)
+    if len(tokens) > limits["MAX_ROW_VALUES"]:
+        raise ReferenceError_(None, None)
+    labels = None
+    width = None
+    numeric = [bool(NUMBER.fullmatch(t)) for t in tokens]
+    if not any(numeric):
+        labels, width = tokens, len(tokens)
+        data_lines = data_lines[1:]
+    elif not all(numeric):
+        raise ReferenceError_(1, numeric.index(False) + 1)
+    rows: list[list[float]] = []
+    for row_number, line in enumerate(data_lines, start=1):
+        tokens = _split(line, separator)
+        if len(tokens) > limits["MAX_ROW_VALUES"]:
+            raise ReferenceError_(row_number, None)
+        row = [_number(t, row_number, c, limits) for c, t in enumerate(tokens, start=1)]
+        if width is None:
+            width = len(row)
+        if len(row) != width:
+            raise ReferenceError_(row_number, None)
+        rows.append(row)
+    if not rows:
+        raise ReferenceError_(None, None)
+    return labels, rows
+
+
+def reference_literal(text: str) -> Outcome:
+    """A literal vector by the README's rules."""
+    limits = _limits()
+    body = text.strip()
+    if body.startswith("[") and body.endswith("]"):
+        body = body[1:-1].strip()
+    tokens = re.split(r"\s*,\s*|\s+", body) if body else []
+    if not tokens or len(tokens) > limits["MAX_ROW_VALUES"]:
+        return Outcome(error=(None, None))
+    try:
+        row = [_number(t, None, c, limits) for c, t in enumerate(tokens, start=1)]
+    except ReferenceError_ as error:
+        return Outcome(error=(error.row, error.column))
+    return Outcome(values=np.array([row], dtype=np.float64))
+
+
+def parse_batch(data: bytes) -> Outcome:
+    """What nncalc's reader makes of a batch (as stdin or an @file)."""
+    from nncalc.errors import NncalcError
+    from nncalc.operands import StdinClaim, open_operand
+
+    # Through the front door: the bytes as an @file, opened as a command opens it.
+    BATCH_FILE.write_bytes(data)
+    chunks = []
+    try:
+        operand = open_operand(f"@{BATCH_FILE}", "X", StdinClaim())
+        reader = operand.reader
+        assert reader is not None
+        try:
+            while (chunk := reader.read_chunk()) is not None:
+                chunks.append(chunk.values)
+            labels = operand.labels
+        finally:
+            reader.stream.close()
+    except NncalcError as error:
+        return Outcome(error=(error.where.row, error.where.column), message=str(error))
+    if not chunks:
+        return Outcome(error=(None, None), message="X: input has no data rows")
+    return Outcome(values=np.concatenate(chunks), labels=labels)
+
+
+def parse_literal(text: str) -> Outcome:
+    from nncalc.errors import NncalcError
+    from nncalc.operands import parse_literal as parse
+
+    try:
+        return Outcome(values=parse(text, "X"))
+    except NncalcError as error:
+        return Outcome(error=(error.where.row, error.where.column), message=str(error))
+
+
+def same_values(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.dtype == b.dtype == np.float64 and a.shape == b.shape and np.array_equal(a, b, True)
+
+
+def check(got: Outcome, want: Outcome, what: str) -> None:
+    """Raise AssertionError when nncalc and the reference disagree."""
+    if got.error is not None:
+        lines = got.message.splitlines()
+        assert len(lines) == 1 and lines[0] == got.message, f"{what}: multi-line {got.message!r}"
+        assert "X" in got.message, f"{what}: error does not name the operand: {got.message!r}"
+    if want.error is None:
+        assert got.error is None, f"{what}: rejected valid input: {got.message}"
+        assert got.values is not None and want.values is not None
+        assert same_values(got.values, want.values), f"{what}: {got.values!r} != {want.values!r}"
+        assert got.labels == want.labels, f"{what}: labels {got.labels!r} != {want.labels!r}"
+        assert got.values.ndim == 2 and got.values.shape[1] >= 1
+        return
+    assert got.error is not None, f"{what}: accepted invalid input as {got.values!r}"
+    if not want.unordered:
+        assert got.error == want.error, f"{what}: error at {got.error}, expected {want.error}"
+
+
+def check_batch(data: bytes) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning would reach the user's stderr
+        got = parse_batch(data)
+    check(got, reference_batch(data), f"batch {data!r}")
+
+
+def check_literal(text: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = parse_literal(text)
+    check(got, reference_literal(text), f"literal {text!r}")
+
+
+def check_input(data: bytes) -> None:
+    """One fuzz input: the first byte picks literal or batch."""
+    if not data:
+        return
+    if data[0] & 1:
+        check_literal(data[1:].decode("utf-8", "replace").replace("\x00", ""))
+    else:
+        check_batch(data[1:])
+
+
+def lower_limits() -> None:
+    from nncalc import operands
+
+    for name, value in FUZZ_LIMITS.items():
+        if hasattr(operands, name):
+            setattr(operands, name, value)
+
+
+def run_atheris(argv: list[str]) -> None:
+    import atheris
+
+    with atheris.instrument_imports(include=["nncalc"]):
+        import nncalc.errors
+        import nncalc.operands  # noqa: F401
+    lower_limits()
+    atheris.Setup(argv, check_input)
+    atheris.Fuzz()
+
+
+def run_hypothesis(examples: int) -> None:
+    """The fallback without atheris: a bounded, random (not coverage-guided) run."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    alphabet = st.sampled_from([*"0123456789.,;\t -+eEinfaINFty#\n\r[]x\x00\x0b", "\u2212"])
+    inputs = st.one_of(
+        st.binary(max_size=200),
+        st.text(alphabet, max_size=300).map(lambda t: b"\x00" + t.encode()),
+        st.text(alphabet, max_size=60).map(lambda t: b"\x01" + t.encode()),
+    )
+
+    @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(inputs)
+    def fuzz(data: bytes) -> None:
+        check_input(data)
+
+    lower_limits()
+    fuzz()
+    print(f"fuzz_operands: {examples} hypothesis inputs, no failure")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--hypothesis":
+        run_hypothesis(int(sys.argv[2]) if len(sys.argv) > 2 else 2000)
+    else:
+        run_atheris(sys.argv)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table as RichTable
 from rich.text import Text
@@ -16,6 +17,7 @@ from rich.text import Text
 from nncalc.render import Bar, Table
 
 BAR_WIDTH = 20
+MIN_TEXT_WIDTH = 6  # narrowest a folding text column gets on a narrow terminal
 
 
 def _bar(fraction: float, fancy: bool) -> Text:
@@ -38,18 +40,85 @@ def render(tables: list[Table]) -> None:
         safe_box=True,
     )
     for index, item in enumerate(tables):
-        table = RichTable(
-            title=item.title,
-            caption=item.caption,
-            box=box.ROUNDED if terminal else box.ASCII,
-            header_style="bold" if terminal else "",
-            title_style="bold" if terminal else "",
-        )
-        for number, column in enumerate(item.columns):
-            numeric = number > 0 and column not in ("label", "class", "quantity")
-            table.add_column(column, justify="right" if numeric else "left", overflow="fold")
-        for row in item.rows:
-            table.add_row(*[_bar(c.fraction, terminal) if isinstance(c, Bar) else c for c in row])
         if index:
             console.print()
-        console.print(table)
+        console.print(_table(item, terminal, console.width))
+
+
+def _table(item: Table, fancy: bool, width: int) -> RichTable:
+    """A Rich table that fits ``width`` columns without cutting a number.
+
+    Too wide for the terminal, the bars go (they are decoration) and each
+    numeric column gets the width of its widest number or word: only
+    headers and prose wrap. If even that does not fit, each row is listed
+    as name/value pairs instead.
+    """
+    shown = list(range(len(item.columns)))
+    numeric = [
+        i > 0 and c not in ("label", "class", "quantity") for i, c in enumerate(item.columns)
+    ]
+    widths: dict[int, int] = {}
+    if _natural_width(item, shown) > width:
+        shown = [i for i in shown if not any(isinstance(row[i], Bar) for row in item.rows)]
+        widest = {i: max([_unbreakable(row[i]) for row in item.rows] + [1]) for i in shown}
+        widths = {i: widest[i] for i in shown if numeric[i]}
+        folding = sum(min(MIN_TEXT_WIDTH, widest[i]) for i in shown if not numeric[i])
+        if sum(widths.values()) + folding + 3 * len(shown) + 1 > width:
+            return _listing(item, fancy, shown)
+    table = _frame(item, fancy)
+    for number in shown:
+        table.add_column(
+            item.columns[number],
+            justify="right" if numeric[number] else "left",
+            overflow="fold",
+            width=widths.get(number),
+        )
+    for row in item.rows:
+        cells = [row[i] for i in shown]
+        table.add_row(*[_bar(c.fraction, fancy) if isinstance(c, Bar) else c for c in cells])
+    return table
+
+
+def _listing(item: Table, fancy: bool, shown: list[int]) -> RichTable:
+    """Each row as (column, value) lines: readable at any width."""
+    table = _frame(item, fancy)
+    table.add_column("", overflow="fold")
+    table.add_column("", justify="right", overflow="fold")
+    table.show_header = False
+    for index, row in enumerate(item.rows):
+        if index:
+            table.add_section()
+        for number in shown:
+            cell = row[number]
+            if isinstance(cell, str):
+                table.add_row(item.columns[number] or "-", cell)
+    return table
+
+
+def _frame(item: Table, fancy: bool) -> RichTable:
+    return RichTable(
+        title=item.title,
+        caption=item.caption,
+        box=box.ROUNDED if fancy else box.ASCII,
+        header_style="bold" if fancy else "",
+        title_style="bold" if fancy else "",
+    )
+
+
+def _cell_width(cell: str | Bar) -> int:
+    return BAR_WIDTH if isinstance(cell, Bar) else cell_len(cell)
+
+
+def _unbreakable(cell: str | Bar) -> int:
+    """Width a cell needs unfolded: a number or word in full; prose may wrap."""
+    if isinstance(cell, Bar):
+        return 1
+    return max([cell_len(word) for word in cell.split()] + [1])
+
+
+def _natural_width(item: Table, shown: list[int]) -> int:
+    """Columns drawn unwrapped: widest cell or header, padding and borders."""
+    return 1 + sum(
+        3 + max([cell_len(item.columns[i])] + [_cell_width(row[i]) for row in item.rows])
+        for i in shown
+    )

@@ -1,4 +1,3 @@
-
 _nncalc_completion() {
     local IFS=$'
 '
@@ -9,4 +8,3 @@ _nncalc_completion() {
 }
 
 complete -o default -F _nncalc_completion nncalc
-

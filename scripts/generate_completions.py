@@ -16,12 +16,26 @@ from pathlib import Path
 
 FILES = {"bash": "nncalc.bash", "zsh": "_nncalc", "fish": "nncalc.fish"}
 
+# Typer's zsh script registers its function with compdef when it runs. Put on
+# $fpath, it runs on the first <Tab> of a session, as the autoloaded _nncalc:
+# then it must also complete, or that first <Tab> offers nothing.
+ZSH_FIRST_TAB = """
+# Autoloaded from $fpath by the first <Tab>: complete this time too.
+if [[ $funcstack[1] == _nncalc ]]; then
+  _nncalc_completion "$@"
+fi
+"""
+
 
 def completion_script(shell: str) -> str:
     program = Path(sys.executable).parent / "nncalc"
     env = dict(os.environ, _NNCALC_COMPLETE=f"source_{shell}")
     result = subprocess.run([str(program)], env=env, capture_output=True, text=True, check=True)
-    return result.stdout
+    # zsh's compinit reads '#compdef nncalc' only on the first line.
+    script = result.stdout.strip() + "\n"
+    if shell == "zsh":
+        script += ZSH_FIRST_TAB
+    return script
 
 
 def generate(directory: Path) -> list[Path]:

@@ -20,7 +20,9 @@ hypothesis with the structured strategies.
 
 from __future__ import annotations
 
+import atexit
 import re
+import shutil
 import sys
 import tempfile
 import warnings
@@ -40,7 +42,9 @@ FUZZ_LIMITS = {
     "BLOCK_BYTES": 7,
 }
 
-BATCH_FILE = Path(tempfile.mkdtemp(prefix="nncalc-fuzz-")) / "batch.csv"
+BATCH_DIR = tempfile.mkdtemp(prefix="nncalc-fuzz-")
+atexit.register(shutil.rmtree, BATCH_DIR, ignore_errors=True)
+BATCH_FILE = Path(BATCH_DIR) / "batch.csv"
 
 NUMBER = re.compile(
     r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf|infinity|nan)", re.IGNORECASE

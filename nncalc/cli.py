@@ -20,7 +20,7 @@ import typer
 from typer._click.exceptions import ClickException, UsageError
 from typer.core import TyperGroup
 
-from nncalc import __version__, reports, startup
+from nncalc import __version__, progress, reports, startup
 from nncalc import sgd as sgd_core
 from nncalc.distill import DEFAULT_ALPHA, check_alpha, distill_rows
 from nncalc.embeddings import DTYPE_BYTES, embedding_params
@@ -107,7 +107,7 @@ class NncalcGroup(TyperGroup):
         try:
             # Overflow to inf or 0 is handled by the math (and by the checks on
             # results); NumPy's RuntimeWarnings would only be noise on stderr.
-            with np.errstate(all="ignore"):
+            with np.errstate(all="ignore"), progress.shown_until_done():
                 result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             return result if isinstance(result, int) else ExitCode.OK
         except MissingOperand as error:

@@ -1,25 +1,28 @@
 """Operand text -> float64 rows: literal vectors, ``-`` (stdin) and ``@path``.
 
-A batch is read in chunks of rows (bounded by a row count and a byte budget)
-so that memory stays flat and results can be written before the input ends.
-Each chunk is parsed by NumPy's C reader; when that refuses a chunk, a
-line-by-line parser finds the exact row, column and token for the message.
+A batch is read in blocks of lines (bounded by a line count and a size, and
+ended early when a pipe has nothing more ready), so memory stays flat and
+results are written before the input ends. Each block is parsed by NumPy's C
+reader; when that refuses a block, a line-by-line parser finds the exact row,
+column and token for the message.
 """
 
 from __future__ import annotations
 
-import io
+import codecs
 import os
 import re
+import select
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import TextIO
+from typing import Any, BinaryIO, TextIO
 
 import numpy as np
 
+from nncalc import progress
 from nncalc.errors import NncalcError
 from nncalc.probability import FloatArray
 
@@ -32,7 +35,8 @@ NEGATIVE_LITERAL = re.compile(r"-(?:\d|\.\d|inf|nan)", re.IGNORECASE)
 SEPARATORS = (",", "\t", ";")
 
 CHUNK_ROWS = 16384
-CHUNK_BYTES = 4 << 20
+CHUNK_BYTES = 2 << 20
+BLOCK_BYTES = 1 << 20  # one read: whatever is ready, up to this
 # Input limits (README, "Limits"): a clear error instead of unbounded memory.
 MAX_TOKEN_CHARS = 400
 MAX_ROW_VALUES = 1_000_000
@@ -151,7 +155,7 @@ class Chunk:
     operand: str
     values: FloatArray
     first_row: int | None
-    lines: list[int] | None = None
+    lines: Sequence[int] | None = None
 
     def __len__(self) -> int:
         return len(self.values)
@@ -176,55 +180,162 @@ class Chunk:
         return error.located(operand=self.operand, row_offset=self.first_row - 1, line=line)
 
 
+def utf8_decoder() -> codecs.IncrementalDecoder:
+    """UTF-8 (a leading BOM dropped), decoded as the bytes arrive."""
+    return codecs.getincrementaldecoder("utf-8-sig")()
+
+
+def more_ready(stream: BinaryIO | TextIO) -> bool:
+    """Whether a read would not wait: always for files, for pipes when data is in."""
+    try:
+        ready, _, _ = select.select([stream.fileno()], [], [], 0)
+    except (AttributeError, OSError, ValueError):
+        return True
+    return bool(ready)
+
+
 @dataclass
 class BatchReader:
-    """Rows of a text stream, one per line, read a chunk at a time."""
+    """Rows of an input stream, one per line, read and parsed a block at a time.
 
-    stream: TextIO
+    A block ends at CHUNK_ROWS lines or CHUNK_BYTES characters, or as soon as
+    it holds a whole line and the input has nothing more ready (a pipe whose
+    writer paused): rows are computed and written while input still arrives,
+    and memory stays bounded by a block whatever the length of the input.
+    """
+
+    stream: BinaryIO | TextIO
     operand: str
     labels: list[str] | None = None
     separator: str | None = None
     width: int | None = None
     rows_read: int = 0
     line_number: int = 0
-    _pending: list[tuple[int, str]] = field(default_factory=list)
+    on_read: Callable[[int], None] | None = None
+    _decoder: codecs.IncrementalDecoder = field(default_factory=utf8_decoder)
+    _carry: str = ""
+    _held_cr: bool = False
+    _eof: bool = False
+    _lines: list[str] = field(default_factory=list)
+    _at: int = 0  # _lines[_at:] are not parsed yet; the first is line _lines_start
+    _lines_start: int = 1
+    _values: FloatArray | None = None
+    _numbers: Sequence[int] = range(0)
     _started: bool = False
-    _done: bool = False
 
-    def _next_line(self) -> tuple[int, str] | None:
-        """The next data line (stripped) and its line number, or None at EOF."""
-        while True:
+    @property
+    def pending(self) -> int:
+        """Rows parsed and not yet handed out."""
+        return 0 if self._values is None else len(self._values)
+
+    @property
+    def done(self) -> bool:
+        """Whether every line of the input has been parsed."""
+        return self._eof and not self._carry and self._at == len(self._lines)
+
+    def _read_some(self, lines_before: int) -> str:
+        """The text of one read ('' at the end), newlines translated to '\\n'.
+
+        ``lines_before`` is the number of lines before this read, for the
+        line number of an encoding error.
+        """
+        read = getattr(self.stream, "read1", None) or self.stream.read
+        try:
+            data = read(BLOCK_BYTES)
+        except UnicodeDecodeError:  # a text stream decodes as it reads
+            raise NncalcError(
+                "input is not UTF-8 text", operand=self.operand, line=lines_before + 1
+            ) from None
+        except OSError as error:
+            raise NncalcError(f"cannot read: {error.strerror}", operand=self.operand) from None
+        if isinstance(data, str):
+            text = data
+        else:
+            if data and self.on_read is not None:
+                self.on_read(len(data))
             try:
-                # Bounded: a huge line (or /dev/zero) is an error, not a memory blow-up.
-                raw = self.stream.readline(MAX_LINE_CHARS + 1)
-            except UnicodeDecodeError:
+                text = self._decoder.decode(data, final=not data)
+            except UnicodeDecodeError as error:
+                line = lines_before + error.object[: error.start].count(b"\n") + 1
                 raise NncalcError(
-                    "input is not UTF-8 text", operand=self.operand, line=self.line_number + 1
+                    "input is not UTF-8 text", operand=self.operand, line=line
                 ) from None
-            except OSError as error:
-                raise NncalcError(f"cannot read: {error.strerror}", operand=self.operand) from None
-            if not raw:
-                return None
-            self.line_number += 1
-            if len(raw) > MAX_LINE_CHARS and not raw.endswith("\n"):
-                raise NncalcError(
-                    f"line {self.line_number} is longer than {MAX_LINE_CHARS:,} characters",
-                    operand=self.operand,
-                    hint="is this text with one row per line?",
-                )
-            line = raw.strip()
-            if self.line_number == 1:
-                line = line.lstrip("\ufeff").strip()
-            if line and not line.startswith("#"):
-                return self.line_number, line
+        if not data:
+            self._eof = True
+        # Universal newlines, as text files are read: "\r\n" and "\r" end lines.
+        if self._held_cr:
+            text = "\r" + text
+            self._held_cr = False
+        if text.endswith("\r") and not self._eof:
+            text = text[:-1]
+            self._held_cr = True
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        return text
+
+    def _too_long(self, line: int) -> NncalcError:
+        return NncalcError(
+            f"line {line} is longer than {MAX_LINE_CHARS:,} characters",
+            operand=self.operand,
+            hint="is this text with one row per line?",
+        )
+
+    def _read_lines(self, limit: int) -> None:
+        """Split up to ``limit`` whole lines off the input into ``_lines``.
+
+        Reads until the block is full or, once it holds a whole line, until
+        the input has nothing more ready. Every line is bounded by
+        MAX_LINE_CHARS (a huge line, or /dev/zero, is an error).
+        """
+        pieces = [self._carry]
+        size = len(self._carry)
+        newlines = self._carry.count("\n")
+        partial = size - self._carry.rfind("\n") - 1
+        # A block holds at least one whole line, however long (up to MAX_LINE_CHARS).
+        while not self._eof and newlines < limit and (size < CHUNK_BYTES or not newlines):
+            if newlines and not more_ready(self.stream):
+                break
+            text = self._read_some(self.line_number + newlines)
+            count = text.count("\n")
+            if count:
+                if partial + text.index("\n") > MAX_LINE_CHARS:
+                    raise self._too_long(self.line_number + newlines + 1)
+                partial = len(text) - text.rindex("\n") - 1
+            else:
+                partial += len(text)
+            newlines += count
+            if partial > MAX_LINE_CHARS:
+                raise self._too_long(self.line_number + newlines + 1)
+            pieces.append(text)
+            size += len(text)
+        lines = "".join(pieces).split("\n", limit)
+        if len(lines) > limit or not self._eof:
+            self._carry = lines.pop()
+        else:
+            self._carry = ""
+            if lines[-1] == "":
+                lines.pop()
+        self._lines_start = self.line_number + 1
+        self._lines, self._at = lines, 0
+        self.line_number += len(lines)
 
     def _start(self) -> None:
         """Read the first data line: header of names, or the first row."""
         self._started = True
-        first = self._next_line()
-        if first is None:
-            raise NncalcError("input has no data rows", operand=self.operand)
-        number, line = first
+        while True:
+            if not self._lines:
+                if self.done:
+                    raise NncalcError("input has no data rows", operand=self.operand)
+                self._read_lines(CHUNK_ROWS)
+                continue
+            found = self._first_data_line()
+            if found is not None:
+                break
+        index, line = found
+        number = self._lines_start + index
+        del self._lines[:index]
+        self._lines_start = number
+        self._lines[0] = line
         self.separator = detect_separator(line)
         tokens = split_line(line, self.separator)
         if len(tokens) > MAX_ROW_VALUES:
@@ -233,6 +344,8 @@ class BatchReader:
         if not any(numeric):
             self.labels = tokens
             self.width = len(tokens)
+            del self._lines[0]
+            self._lines_start += 1
             return
         if not all(numeric):
             column = numeric.index(False)
@@ -247,44 +360,100 @@ class BatchReader:
                 token=tokens[column],
                 hint=_ascii_hint(tokens[column]),
             )
-        self._pending.append(first)
 
-    def read_chunk(self, rows: int | None = None) -> Chunk | None:
-        """Up to CHUNK_ROWS rows (or exactly ``rows`` when given, if there are)."""
+    def _first_data_line(self) -> tuple[int, str] | None:
+        """Index and text of the first data line in ``_lines``; None drops them all."""
+        for index, raw in enumerate(self._lines):
+            line = self._clean(raw, self._lines_start + index)
+            if line:
+                return index, line
+        self._lines_start += len(self._lines)
+        self._lines = []
+        return None
+
+    @staticmethod
+    def _clean(raw: str, number: int) -> str:
+        """A line stripped, or '' for a blank or comment line."""
+        line = raw.strip()
+        if number == 1:
+            line = line.lstrip("\ufeff").strip()
+        return "" if line.startswith("#") else line
+
+    def fill(self, limit: int | None = None) -> None:
+        """Parse the next block of rows (at most ``limit`` lines of it), unless
+        some rows are pending or the input is done."""
         if not self._started:
             self._start()
-        if self._done and not self._pending:
-            return None
-        limit = rows if rows is not None else CHUNK_ROWS
-        numbers: list[int] = []
-        lines: list[str] = []
-        size = 0
-        for number, line in self._pending:
-            numbers.append(number)
-            lines.append(line)
-            size += len(line)
-        self._pending.clear()
-        while len(lines) < limit and (rows is not None or size < CHUNK_BYTES):
-            item = self._next_line()
-            if item is None:
-                self._done = True
-                break
-            numbers.append(item[0])
-            lines.append(item[1])
-            size += len(item[1])
-        if not lines:
-            return None
+        while self.pending == 0 and not self.done:
+            if self._at == len(self._lines):
+                self._read_lines(CHUNK_ROWS)
+            if self._at < len(self._lines):
+                self._parse_lines(limit)
+
+    def take(self, rows: int) -> Chunk:
+        """The next ``rows`` pending rows (fewer if fewer are pending)."""
+        assert self._values is not None
+        values, numbers = self._values[:rows], self._numbers[:rows]
+        self._values, self._numbers = self._values[rows:], self._numbers[rows:]
         first_row = self.rows_read + 1
-        values = self._parse(lines, numbers, first_row)
-        self.rows_read += len(lines)
+        self.rows_read += len(values)
         return Chunk(self.operand, values, first_row, numbers)
 
-    def _parse(self, lines: list[str], numbers: list[int], first_row: int) -> FloatArray:
+    def read_chunk(self, rows: int | None = None) -> Chunk | None:
+        """Up to ``rows`` rows (default: a block), as soon as they are in; None at the end.
+
+        Only ``rows`` lines are parsed, so a row is handed out before a bad
+        line after it (in the same block) is reported.
+        """
+        self.fill(rows)
+        if self.pending == 0:
+            return None
+        return self.take(rows if rows is not None else self.pending)
+
+    def _parse_lines(self, limit: int | None = None) -> None:
+        """Parse the unparsed lines (at most ``limit``) into pending rows.
+
+        A block of plain data lines goes to NumPy as it is. Blocks it refuses
+        (comments, blank lines, a bad token) are cleaned line by line and
+        parsed again, and a bad token is reported with its exact place.
+        """
+        end = len(self._lines) if limit is None else min(len(self._lines), self._at + limit)
+        lines = (
+            self._lines
+            if self._at == 0 and end == len(self._lines)
+            else self._lines[self._at : end]
+        )
+        start = self._lines_start
+        self._at = end
+        self._lines_start += len(lines)
+        if end == len(self._lines):
+            self._lines, self._at = [], 0
+        first_row = self.rows_read + self.pending + 1
+        values = self._load(lines)
+        numbers: Sequence[int]
+        if values is not None and len(values) == len(lines):
+            numbers = range(start, start + len(lines))
+        else:
+            numbers, data = [], []
+            for offset, raw in enumerate(lines):
+                line = self._clean(raw, start + offset)
+                if line:
+                    numbers.append(start + offset)
+                    data.append(line)
+            if not data:
+                return
+            values = self._parse(data, numbers, first_row)
+        if self.width is None:
+            self.width = values.shape[1]
+        self._values, self._numbers = values, numbers
+
+    def _load(self, lines: list[str]) -> FloatArray | None:
+        """NumPy's C reader on the lines; None when it refuses or a limit is passed."""
         try:
             with warnings.catch_warnings():
                 # Blank-only lines: "input contained no data" must not reach stderr.
                 warnings.simplefilter("ignore", UserWarning)
-                values = np.loadtxt(
+                values: FloatArray = np.loadtxt(
                     lines,
                     delimiter=self.separator,
                     comments=None,
@@ -293,16 +462,22 @@ class BatchReader:
                     quotechar=None,
                 )
         except ValueError:
-            values = None
+            return None
         if (
-            values is None
-            or (self.width is not None and values.shape[1] != self.width)
+            (self.width is not None and values.shape[1] != self.width)
             or values.shape[1] > MAX_ROW_VALUES
-            or any(has_long_token(line) for line in lines)
+            or (
+                max(map(len, lines)) > MAX_TOKEN_CHARS
+                and any(has_long_token(line) for line in lines)
+            )
         ):
+            return None
+        return values
+
+    def _parse(self, lines: list[str], numbers: list[int], first_row: int) -> FloatArray:
+        values = self._load(lines)
+        if values is None:
             values = self._parse_slowly(lines, numbers, first_row)
-        if self.width is None:
-            self.width = values.shape[1]
         return values
 
     def _parse_slowly(self, lines: list[str], numbers: list[int], first_row: int) -> FloatArray:
@@ -362,12 +537,10 @@ class Operand:
         return Chunk(self.name, self.row, None)
 
 
-def stdin_text() -> TextIO:
-    """Standard input as UTF-8 text (BOM dropped, any newline convention)."""
-    buffer = getattr(sys.stdin, "buffer", None)
-    if buffer is None:
-        return sys.stdin
-    return io.TextIOWrapper(buffer, encoding="utf-8-sig", newline=None)
+def stdin_stream() -> BinaryIO | TextIO:
+    """Standard input: its bytes when it has them (the reader decodes UTF-8)."""
+    buffer: BinaryIO | None = getattr(sys.stdin, "buffer", None)
+    return sys.stdin if buffer is None else buffer
 
 
 def stdin_is_terminal() -> bool:
@@ -377,12 +550,14 @@ def stdin_is_terminal() -> bool:
         return False
 
 
-def open_file(path: str, operand: str) -> TextIO:
-    """Open ``@path`` for reading, turning OS errors into one-line errors."""
+def open_file(path: str, operand: str, *, binary: bool = False) -> Any:
+    """Open ``@path`` for reading (UTF-8 text, or bytes), OS errors as one-line errors."""
     where = {"operand": operand, "token": "@" + path}
     if os.path.isdir(path):
         raise NncalcError("is a directory, not a file", **where)  # type: ignore[arg-type]
     try:
+        if binary:
+            return open(path, "rb")
         return open(path, encoding="utf-8-sig", newline=None)
     except FileNotFoundError:
         raise NncalcError("no such file", **where) from None  # type: ignore[arg-type]
@@ -400,7 +575,7 @@ class StdinClaim:
     def __init__(self) -> None:
         self.taken_by: str | None = None
 
-    def take(self, operand: str) -> TextIO:
+    def take(self, operand: str) -> BinaryIO | TextIO:
         if self.taken_by is not None:
             raise NncalcError(
                 f"{self.taken_by} already reads standard input; give {operand} as a "
@@ -408,7 +583,7 @@ class StdinClaim:
                 operand=operand,
             )
         self.taken_by = operand
-        return stdin_text()
+        return stdin_stream()
 
 
 class MissingOperand(NncalcError):
@@ -424,8 +599,9 @@ def open_operand(text: str | None, name: str, claim: StdinClaim) -> Operand:
     if text == "-":
         return Operand(name, reader=BatchReader(claim.take(name), name), source="stdin")
     if text.startswith("@"):
-        path = text[1:]
-        return Operand(name, reader=BatchReader(open_file(path, name), name), source=text)
+        stream: BinaryIO = open_file(text[1:], name, binary=True)
+        reader = BatchReader(stream, name, on_read=progress.tracker(text, stream))
+        return Operand(name, reader=reader, source=text)
     return Operand(name, row=parse_literal(text, name), source="literal")
 
 
@@ -461,34 +637,44 @@ def aligned_chunks(operands: list[Operand]) -> Iterator[list[Chunk]]:
     """Chunks of several operands, row-aligned.
 
     Literal operands repeat their one row with every chunk (the math
-    broadcasts it); batches are read in lockstep and must have equally many
-    rows. Yields once when every operand is a literal.
+    broadcasts it); batches are read in lockstep, each a block at a time, and
+    a chunk holds as many rows as every batch has ready (so a wide batch
+    bounds the rows of a narrow one). Batches must have equally many rows.
+    Yields once when every operand is a literal.
     """
     batches = [op for op in operands if op.reader is not None]
     if not batches:
         yield [op.literal_chunk() for op in operands]
         return
-    lead, *others = batches
-    assert lead.reader is not None
     while True:
-        chunk = lead.reader.read_chunk()
-        if chunk is None and lead.reader.rows_read == 0:
-            raise NncalcError("input has no data rows", operand=lead.name)
-        if chunk is None:
-            for other in others:
-                assert other.reader is not None
-                extra = other.reader.read_chunk(1)
-                if extra is not None:
-                    raise _row_count_error(lead, other, lead.reader.rows_read, more=other)
+        for op in batches:
+            assert op.reader is not None
+            if op.reader.pending == 0:
+                op.reader.fill()
+        _check_row_counts(batches)
+        rows = min(op.reader.pending for op in batches if op.reader is not None)
+        if rows == 0:
             return
-        by_name = {lead.name: chunk}
-        for other in others:
-            assert other.reader is not None
-            mate = other.reader.read_chunk(len(chunk))
-            if mate is None or len(mate) != len(chunk):
-                raise _row_count_error(lead, other, other.reader.rows_read, more=lead)
-            by_name[other.name] = mate
+        by_name = {op.name: op.reader.take(rows) for op in batches if op.reader is not None}
         yield [by_name[op.name] if op.reader is not None else op.literal_chunk() for op in operands]
+
+
+def _check_row_counts(batches: list[Operand]) -> None:
+    """Fail as soon as the batches are known to have different numbers of rows."""
+    lead, *others = batches
+    first = lead.reader
+    assert first is not None
+    if first.pending == 0 and first.rows_read == 0:
+        raise NncalcError("input has no data rows", operand=lead.name)
+    for other in others:
+        second = other.reader
+        assert second is not None
+        first_rows = first.rows_read + first.pending
+        second_rows = second.rows_read + second.pending
+        if first.done and second_rows > first_rows:
+            raise _row_count_error(lead, other, first_rows, more=other)
+        if second.done and first_rows > second_rows:
+            raise _row_count_error(lead, other, second_rows, more=lead)
 
 
 def _row_count_error(a: Operand, b: Operand, rows: int, *, more: Operand) -> NncalcError:

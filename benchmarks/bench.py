@@ -1,0 +1,253 @@
+"""nncalc side by side with what a user would otherwise write.
+
+    python benchmarks/bench.py               # start-up, then 300k and 1M rows
+    python benchmarks/bench.py --quick       # a smoke run (small, few repeats)
+
+Needs the ``bench`` extra (pandas, scipy, polars): ``pip install -e ".[bench]"``.
+
+Start-up: ``nncalc kl "0,0,1,0" "0.1,0.2,0.6,0.1"`` writing to a pipe, against
+the floor ``python -c "import typer, numpy"`` and a scipy one-liner.
+
+Batches: softmax of an N x 10 CSV of logits (generated here, seeded), CSV on
+stdin and full-precision CSV on stdout (a file), against a pandas + scipy
+script (read_csv -> scipy.special.softmax -> to_csv). nncalc runs twice: as
+installed (polars formats large outputs when present) and with
+NNCALC_NO_POLARS=1 (NumPy and the standard library only).
+
+Every contender runs in a fresh process, interleaved with the others, after a
+warm-up run; the table shows the median wall time and, for batches, the peak
+RSS (VmHWM, sampled every 5 ms). Children run
+without PYTHONDONTWRITEBYTECODE and PYTHONUNBUFFERED, as on a usual machine
+(so byte code is cached, as after a pip install). Outputs are checked: nncalc's
+CSV must parse back to exactly the float64 that nncalc.softmax gives, be the
+same text with and without polars, and agree with scipy to 1e-14 (a few ulp).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+PYTHON = sys.executable
+NNCALC = str(Path(sys.executable).parent / "nncalc")
+
+FLOOR = "import typer, numpy"
+SCIPY_ONE_LINER = (
+    "from scipy.stats import entropy; print(entropy([0, 0, 1, 0], [0.1, 0.2, 0.6, 0.1]))"
+)
+PANDAS_SCRIPT = """
+import sys
+import pandas as pd
+import scipy.special
+frame = pd.read_csv(sys.stdin, header=None)
+probabilities = scipy.special.softmax(frame.to_numpy(), axis=1)
+pd.DataFrame(probabilities).to_csv(sys.stdout, header=False, index=False)
+"""
+
+
+@dataclass
+class Contender:
+    name: str
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    stdin: Path | None = None
+    times: list[float] = field(default_factory=list)
+    rss_kb: list[int] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+
+def child_env(extra: dict[str, str]) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED")
+    }
+    env.update(extra)
+    return env
+
+
+def peak_rss_kb(pid: int) -> int:
+    """The process's peak resident set so far (Linux), 0 when unknown.
+
+    Read from /proc because ``ru_maxrss`` of a child also counts the memory
+    of the parent that spawned it.
+    """
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def run_once(contender: Contender, out: Path | None, *, memory: bool = False) -> float:
+    """Wall time of one run (stdout to ``out``, or a pipe); records peak RSS if asked."""
+    with contextlib.ExitStack() as stack:
+        stdin: Any = subprocess.DEVNULL
+        if contender.stdin:
+            stdin = stack.enter_context(open(contender.stdin, "rb"))
+        stdout: Any = stack.enter_context(open(out, "wb")) if out else subprocess.PIPE
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            contender.argv, stdin=stdin, stdout=stdout, env=child_env(contender.env)
+        )
+        if process.stdout is not None:
+            process.stdout.read()
+        peak = 0
+        while memory and process.poll() is None:
+            peak = max(peak, peak_rss_kb(process.pid))
+            time.sleep(0.005)
+        process.wait()
+        elapsed = time.perf_counter() - start
+    if process.returncode != 0:
+        raise SystemExit(f"{contender.name} failed with exit {process.returncode}")
+    if memory:
+        contender.rss_kb.append(peak)
+    return elapsed
+
+
+def race(contenders: list[Contender], repeat: int, out: Path | None) -> None:
+    for contender in contenders:  # warm-up: byte code, page cache
+        run_once(contender, out)
+    for round_ in range(repeat):
+        shift = round_ % len(contenders)
+        for contender in contenders[shift:] + contenders[:shift]:
+            contender.times.append(run_once(contender, out, memory=out is not None))
+
+
+def show(contenders: list[Contender]) -> None:
+    for c in contenders:
+        rss = f"   peak RSS {max(c.rss_kb) / 1024:6.1f} MiB" if c.rss_kb else ""
+        print(f"  {c.name:<48} {c.median * 1000:8.1f} ms{rss}")
+
+
+def startup(repeat: int) -> dict[str, float]:
+    floor = Contender('python -c "import typer, numpy"', [PYTHON, "-c", FLOOR])
+    nncalc = Contender(
+        'nncalc kl "0,0,1,0" "0.1,0.2,0.6,0.1"', [NNCALC, "kl", "0,0,1,0", "0.1,0.2,0.6,0.1"]
+    )
+    scipy = Contender(
+        "python -c 'from scipy.stats import entropy; ...'", [PYTHON, "-c", SCIPY_ONE_LINER]
+    )
+    race([floor, nncalc, scipy], repeat, None)
+    print(f"Start-up ({repeat} runs each, stdout a pipe)")
+    show([floor, nncalc, scipy])
+    ratios = {
+        "nncalc / floor": nncalc.median / floor.median,
+        "scipy one-liner / nncalc": scipy.median / nncalc.median,
+    }
+    print(f"  nncalc / floor:            {ratios['nncalc / floor']:.2f}x   (target <= 1.15)")
+    print(
+        f"  scipy one-liner / nncalc:  {ratios['scipy one-liner / nncalc']:.2f}x   (target >= 2.5)"
+    )
+    return ratios
+
+
+def make_logits(path: Path, rows: int) -> None:
+    rng = np.random.default_rng(rows)
+    logits = rng.normal(0.0, 2.0, size=(rows, 10))
+    with open(path, "w") as handle:
+        for start in range(0, rows, 100_000):
+            block = logits[start : start + 100_000]
+            handle.write(((",".join(["%.5f"] * 10) + "\n") * len(block)) % tuple(block.ravel()))
+
+
+def check_output(logits: Path, nncalc_out: Path, numpy_out: Path, peer_out: Path) -> str:
+    """nncalc's text round-trips, matches without polars, and agrees with scipy."""
+    from nncalc import softmax
+
+    expected = softmax(np.loadtxt(logits, delimiter=","))
+    written = np.loadtxt(nncalc_out, delimiter=",")
+    if not np.array_equal(written, expected):
+        raise SystemExit("nncalc's output does not parse back to nncalc.softmax's float64")
+    if nncalc_out.read_bytes() != numpy_out.read_bytes():
+        raise SystemExit("nncalc's output differs with and without polars")
+    peer = np.loadtxt(peer_out, delimiter=",")
+    difference = float(np.max(np.abs(peer - written) / np.abs(peer)))
+    if difference > 1e-14:
+        raise SystemExit(f"nncalc and scipy disagree: relative difference {difference:.2g}")
+    return (
+        "round-trips exactly; same text with and without polars; "
+        f"largest relative difference from scipy {difference:.1g}"
+    )
+
+
+def batch(rows: int, repeat: int, workdir: Path) -> dict[str, float]:
+    logits = workdir / f"logits_{rows}.csv"
+    if not logits.exists():
+        make_logits(logits, rows)
+    size = logits.stat().st_size / 1e6
+    nncalc = Contender("nncalc softmax", [NNCALC, "softmax"], stdin=logits)
+    numpy_only = Contender(
+        "nncalc softmax (NNCALC_NO_POLARS=1)",
+        [NNCALC, "softmax"],
+        env={"NNCALC_NO_POLARS": "1"},
+        stdin=logits,
+    )
+    peer = Contender("pandas + scipy script", [PYTHON, "-c", PANDAS_SCRIPT], stdin=logits)
+    out = workdir / "out.csv"
+    race([nncalc, numpy_only, peer], repeat, out)
+    outputs = {}
+    for contender in (nncalc, numpy_only, peer):
+        outputs[contender.name] = workdir / f"check_{len(outputs)}.csv"
+        run_once(contender, outputs[contender.name])
+    verdict = check_output(logits, *outputs.values())
+    print(f"\nBatch softmax, {rows:,} x 10 ({size:.0f} MB of CSV), {repeat} runs each")
+    show([nncalc, numpy_only, peer])
+    ratios = {
+        "peer / nncalc": peer.median / nncalc.median,
+        "peer / nncalc (numpy only)": peer.median / numpy_only.median,
+    }
+    print(f"  pandas+scipy / nncalc:              {ratios['peer / nncalc']:.1f}x   (target >= 5)")
+    numpy_ratio = ratios["peer / nncalc (numpy only)"]
+    print(f"  pandas+scipy / nncalc (NumPy only): {numpy_ratio:.1f}x   (target >= 2)")
+    print(f"  output: {verdict}")
+    for contender in (nncalc, numpy_only):
+        ratios[f"rss {contender.name}"] = max(contender.rss_kb)
+    return ratios
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, nargs="*", default=[300_000, 1_000_000])
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs per batch contender")
+    parser.add_argument("--startup-repeat", type=int, default=30)
+    parser.add_argument("--quick", action="store_true", help="small sizes, few runs")
+    parser.add_argument("--data", type=Path, help="keep generated CSVs here (default: a temp dir)")
+    args = parser.parse_args()
+    if args.quick:
+        args.rows, args.repeat, args.startup_repeat = [30_000], 2, 5
+    print(f"python {sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} CPUs\n")
+    startup(args.startup_repeat)
+    with tempfile.TemporaryDirectory() as temp:
+        workdir = args.data or Path(temp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        rss = {}
+        for rows in args.rows:
+            rss[rows] = batch(rows, args.repeat, workdir)
+    if len(rss) > 1:
+        small, large = min(rss), max(rss)
+        print(f"\nPeak RSS, {large:,} rows / {small:,} rows (target <= 1.1):")
+        for name in ("nncalc softmax", "nncalc softmax (NNCALC_NO_POLARS=1)"):
+            key = f"rss {name}"
+            print(f"  {name:<36} {rss[large][key] / rss[small][key]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

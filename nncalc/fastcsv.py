@@ -1,0 +1,143 @@
+"""Fast number formatting for large outputs, through polars when it is installed.
+
+Formatting floats is what limits a batch pipe: Python's ``repr`` costs about
+0.4 us a number. polars (the optional ``fast`` extra) writes the same
+shortest round-trip digits many times faster. Its layout differs from
+``repr`` only for numbers below 1e-4 in magnitude (``0.000015`` for
+``1.5e-05``, ``1e-7`` for ``1e-07``) and for NaN (``NaN``); those few are
+formatted by ``repr`` here, so the text is identical either way and the
+output does not depend on whether polars is installed. A polars version
+that lays out a probe of edge cases differently is not used.
+
+polars is imported only once an output is large (POLARS_AFTER numbers), so
+one-liners never pay for it; ``NNCALC_NO_POLARS=1`` turns it off.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from typing import Any
+
+import numpy as np
+
+from nncalc.probability import FloatArray
+
+# Importing polars costs about as much as formatting 150k numbers with repr:
+# worth it once an output reaches that size (a full chunk of ten columns does).
+POLARS_AFTER = 150_000
+# From here up (and at 0), polars lays numbers out exactly as repr does.
+REPR_LAYOUT_FROM = 1e-4
+
+_formatted = 0
+_polars: Any = None
+_checked = False
+
+
+def polars_module() -> Any:
+    """The polars module, or None when not installed or turned off."""
+    global _polars, _checked
+    if not _checked:
+        _checked = True
+        if os.environ.get("NNCALC_NO_POLARS", "") not in ("", "0"):
+            return None
+        try:
+            import polars
+        except ImportError:
+            return None
+        if lays_out_like_repr(polars):
+            _polars = polars
+    return _polars
+
+
+# Numbers at the edges of every layout rule, to check a polars version once.
+PROBE = np.array(
+    [
+        [0.1, 1 / 3, 1e-4, 9.99e-5, 1.5e-5, 1e-5, 1e-7, 5e-324, -0.0, 0.0],
+        [
+            1e15,
+            9999999999999998.0,
+            1e16,
+            1.2345678901234567e17,
+            1e22,
+            1e300,
+            123.0,
+            -2.5,
+            7e-10,
+            1e-300,
+        ],
+        [
+            np.inf,
+            -np.inf,
+            np.nan,
+            2.0**-1074,
+            2.0**1023,
+            0.30000000000000004,
+            1e-4,
+            5e-5,
+            12345.678,
+            -1e-6,
+        ],
+    ]
+)
+
+
+def lays_out_like_repr(pl: Any) -> bool:
+    """Whether this polars gives exactly repr's text (else it is not used)."""
+    expected = "".join(",".join(map(repr, row)) + "\n" for row in PROBE.tolist())
+    try:
+        return bytes(polars_rows(pl, PROBE)).decode() == expected
+    except Exception:  # an older polars without some of the calls used
+        return False
+
+
+def format_rows(
+    values: FloatArray, digits: int | None, first_row: int | None = None
+) -> bytes | bytearray | None:
+    """Rows as UTF-8 CSV lines via polars, or None to format them with ``repr``.
+
+    Only shortest round-trip output (``digits`` None) of a large output is
+    handed to polars.
+    """
+    global _formatted
+    _formatted += values.size
+    if digits is not None or values.size == 0 or _formatted < POLARS_AFTER:
+        return None
+    polars = polars_module()
+    if polars is None:
+        return None
+    return polars_rows(polars, values, first_row)
+
+
+def polars_rows(pl: Any, values: FloatArray, first_row: int | None = None) -> bytes | bytearray:
+    """Comma-separated lines of ``values`` (``first_row``: a row number first).
+
+    The numbers are laid out in one column (one per line), then every line
+    end but each row's last is turned into a comma: no per-column work, so
+    rows of 100k classes cost the same per number as rows of ten.
+    """
+    rows, width = values.shape
+    flat = np.ascontiguousarray(values, dtype=np.float64).reshape(-1)
+    text = pl.Series("v", flat).cast(pl.String)
+    # NaN fails the comparison, so it is formatted by repr too.
+    unlike_repr = np.flatnonzero(~(np.abs(flat) >= REPR_LAYOUT_FROM) & (flat != 0))
+    if len(unlike_repr):
+        fixed = [repr(number) for number in flat[unlike_repr].tolist()]
+        text = text.scatter(unlike_repr, pl.Series(fixed, dtype=pl.String))
+    buffer = io.BytesIO()
+    if first_row is not None and width == 1:
+        numbers = pl.Series("row", np.arange(first_row, first_row + rows, dtype=np.int64))
+        frame = pl.DataFrame([numbers, text])
+        frame.write_csv(buffer, include_header=False, quote_style="never")
+        return buffer.getvalue()
+    if first_row is not None:
+        raise ValueError("numbered rows are one number wide")
+    pl.DataFrame([text]).write_csv(buffer, include_header=False, quote_style="never")
+    if width == 1:
+        return buffer.getvalue()
+    data = bytearray(buffer.getbuffer())
+    ends = np.cumsum(text.str.len_bytes().to_numpy().astype(np.int64) + 1) - 1
+    out = np.frombuffer(data, dtype=np.uint8)
+    out[ends] = ord(",")
+    out[ends[width - 1 :: width]] = ord("\n")
+    return data

@@ -1,0 +1,485 @@
+"""Streaming batches: flat memory, output before the input ends, wide rows, progress.
+
+No timing assertions: memory is compared at two sizes with generous margins,
+and "output before EOF" is checked with a producer that keeps stdin open.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import os
+import pty
+import select
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nncalc import fastcsv, progress, render
+from nncalc.errors import NncalcError
+from nncalc.operands import CHUNK_ROWS, BatchReader, Operand, aligned_chunks
+from tests.conftest import BIN, nncalc_path, one_line_error, run
+
+HAS_PROC = Path("/proc/self/status").exists()
+
+# Runs nncalc in this interpreter and reports its peak resident set (VmHWM;
+# ru_maxrss would also count the memory of the test process that spawned it).
+RSS_PROBE = """
+import atexit, sys
+def report():
+    with open("/proc/self/status") as status:
+        peak = next(line for line in status if line.startswith("VmHWM:"))
+    sys.stderr.write("\\nVmHWM " + peak.split()[1] + "\\n")
+atexit.register(report)
+sys.argv = ["nncalc", *sys.argv[1:]]
+from nncalc.cli import app
+app()
+"""
+
+
+def env(**extra: str) -> dict[str, str]:
+    full = dict(os.environ)
+    full["PATH"] = f"{BIN}{os.pathsep}{full.get('PATH', '')}"
+    full.update(extra)
+    return full
+
+
+def csv_text(values: np.ndarray, spec: str = "%.4f") -> str:
+    line = ",".join([spec] * values.shape[1]) + "\n"
+    return (line * len(values)) % tuple(values.ravel().tolist())
+
+
+@pytest.fixture(scope="module")
+def batches(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Logits and probabilities, 4 columns, at 50k and 500k rows (10x)."""
+    folder = tmp_path_factory.mktemp("batches")
+    rng = np.random.default_rng(7)
+    files = {}
+    for rows in (50_000, 500_000):
+        logits = rng.normal(0.0, 2.0, size=(rows, 4))
+        files[f"logits{rows}"] = folder / f"logits{rows}.csv"
+        files[f"logits{rows}"].write_text(csv_text(logits))
+        p = rng.random((rows, 4)) + 0.01
+        files[f"p{rows}"] = folder / f"p{rows}.csv"
+        files[f"p{rows}"].write_text(csv_text(p / p.sum(axis=1, keepdims=True), "%r"))
+    return files
+
+
+def peak_rss_kb(args: list[str], stdin: Path, **extra: str) -> int:
+    with open(stdin, "rb") as source:
+        done = subprocess.run(
+            [sys.executable, "-c", RSS_PROBE, *args],
+            stdin=source,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=env(**extra),
+            timeout=300,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr.decode()
+    last = done.stderr.decode().strip().splitlines()[-1]
+    assert last.startswith("VmHWM ")
+    return int(last.split()[1])
+
+
+# polars, once imported (outputs over 150k numbers), adds ~50 MB of its own:
+# the same at both sizes when both import it, so most cases leave it out.
+NUMPY_ONLY = {"NNCALC_NO_POLARS": "1"}
+
+
+@pytest.mark.skipif(not HAS_PROC, reason="peak RSS is read from /proc")
+@pytest.mark.parametrize(
+    ("name", "args", "extra"),
+    [
+        ("softmax, NumPy formatting", ["softmax"], NUMPY_ONLY),
+        ("softmax, polars if installed", ["softmax", "--log"], {}),
+        ("kl, a line per row", ["kl", "-", "0.25,0.25,0.25,0.25", "-r", "none"], NUMPY_ONLY),
+        ("kl, reduced to a mean", ["kl", "-", "0.25,0.25,0.25,0.25"], NUMPY_ONLY),
+        ("entropy, csv rows", ["entropy", "-", "-r", "none", "-f", "csv"], NUMPY_ONLY),
+        ("xent, max", ["xent", "-", "0.1,0.2,0.3,0.4", "-r", "max"], NUMPY_ONLY),
+    ],
+)
+def test_memory_stays_flat_with_ten_times_the_rows(
+    batches: dict[str, Path], name: str, args: list[str], extra: dict[str, str]
+) -> None:
+    kind = "logits" if args[0] == "softmax" else "p"
+    small = peak_rss_kb(args, batches[f"{kind}50000"], **extra)
+    large = peak_rss_kb(args, batches[f"{kind}500000"], **extra)
+    # Holding the rows would add 16 MB of floats (and more of text) at 500k rows.
+    assert large <= small * 1.25, (name, small, large)
+
+
+def read_a_line(stream: io.BufferedReader, timeout: float) -> bytes:
+    """Read from a pipe until a whole line is in (all that was read), or b"" on time-out."""
+    data = b""
+    while b"\n" not in data:
+        ready, _, _ = select.select([stream], [], [], timeout)
+        if not ready:
+            return b""
+        chunk = os.read(stream.fileno(), 1 << 16)
+        if not chunk:
+            return data
+        data += chunk
+    return data
+
+
+def output_while_input_open(args: list[str], rows: bytes) -> tuple[bytes, bool, bytes, int]:
+    """Write ``rows`` and keep stdin open: the output up to a first whole line,
+    whether the process still waited for input then, the rest of stdout, the exit code."""
+    process = subprocess.Popen(
+        [nncalc_path(), *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env(),
+    )
+    stdin, stdout, stderr = process.stdin, process.stdout, process.stderr
+    assert stdin is not None and stdout is not None and stderr is not None
+    writer = threading.Thread(target=lambda: (stdin.write(rows), stdin.flush()))
+    writer.start()
+    rest: list[bytes] = []
+    try:
+        first = read_a_line(stdout, timeout=60)
+        waiting = process.poll() is None
+    finally:
+        drain = threading.Thread(target=lambda: rest.append(stdout.read()))
+        drain.start()
+        writer.join(timeout=120)
+        stdin.close()
+        drain.join(timeout=120)
+    errors = stderr.read()
+    code = process.wait(timeout=120)
+    stdout.close()
+    stderr.close()
+    assert errors == b""
+    return first, waiting, b"".join(rest), code
+
+
+P_ROWS = b"0.5,0.25,0.25\n0.2,0.3,0.5\n"
+STREAMING = [
+    (["softmax"], b"1,2,3\n4,5,6\n"),
+    (["softmax", "--log", "-f", "csv"], b"1,2,3\n4,5,6\n"),
+    (["xent", "-", "0.2,0.3,0.5", "-r", "none"], b"0\n2\n"),
+    (["xent", "-", "0.2,0.3,0.5", "-r", "none", "-f", "csv"], b"0\n2\n"),
+    (["kl", "-", "0.2,0.3,0.5", "-r", "none"], P_ROWS),
+    (["entropy", "-", "-r", "none"], P_ROWS),
+    (["js", "-", "0.2,0.3,0.5", "-r", "none"], P_ROWS),
+    (["kl-normal", "-", "0,0,0", "-r", "none"], b"0.5,-1,2\n0,0,0\n"),
+    (["distill", "-", "1,2,3", "-r", "none"], b"3,2,1\n1,2,3\n"),
+    (["kl-approx", "-", "-1,-2,-3", "-r", "none"], b"-1.5,-2,-2.5\n-1,-2,-3\n"),
+]
+
+
+@pytest.mark.parametrize(("args", "rows"), STREAMING, ids=[" ".join(a) for a, _ in STREAMING])
+def test_results_appear_while_stdin_is_still_open(args: list[str], rows: bytes) -> None:
+    first, waiting, rest, code = output_while_input_open(args, rows)
+    assert first.strip(), "no output while the input was still open"
+    assert waiting, "the process ended before its input did"
+    assert code == 0
+    lines = (first + rest).decode().splitlines()
+    assert len(lines) == 2 + ("-f" in args)  # a line per row (and a csv header)
+
+
+def test_a_paused_producer_of_100k_rows_sees_every_row_computed() -> None:
+    rows = b"0.1,0.2,0.3,0.4\n" * 100_000
+    first, waiting, rest, code = output_while_input_open(["softmax", "--digits", "6"], rows)
+    assert first.startswith(b"0.213838,0.236328,0.261183,0.288651\n")
+    assert waiting
+    assert code == 0
+    assert (first + rest).count(b"\n") == 100_000
+
+
+def test_wide_rows_of_an_llm_vocabulary_stay_within_a_few_rows(tmp_path: Path) -> None:
+    """xent --logits @labels.txt @logits.csv: 32 rows x 128256 classes."""
+    if not HAS_PROC:
+        pytest.skip("peak RSS is read from /proc")
+    rng = np.random.default_rng(3)
+    classes = 128_256
+    labels = rng.integers(0, classes, size=32)
+    (tmp_path / "labels.txt").write_text("".join(f"{c}\n" for c in labels))
+    logits = np.round(rng.normal(0.0, 3.0, size=(32, classes)), 2)
+    with open(tmp_path / "logits.csv", "w") as handle:
+        for row in logits:
+            handle.write(",".join(map(str, row.tolist())) + "\n")
+    with open(tmp_path / "logits4.csv", "w") as handle:
+        for row in logits[:4]:
+            handle.write(",".join(map(str, row.tolist())) + "\n")
+    (tmp_path / "labels4.txt").write_text("".join(f"{c}\n" for c in labels[:4]))
+
+    args = ["xent", f"@{tmp_path}/labels.txt", f"@{tmp_path}/logits.csv", "--logits"]
+    done = subprocess.run(
+        [nncalc_path(), *args, "-r", "none"], capture_output=True, env=env(), timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_z = np.log(np.exp(shifted).sum(axis=1))
+    expected = log_z - shifted[np.arange(32), labels]
+    got = np.array([float(line) for line in done.stdout.decode().split()])
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+    empty = tmp_path / "empty"
+    empty.write_text("")
+    four = peak_rss_kb(
+        ["xent", f"@{tmp_path}/labels4.txt", f"@{tmp_path}/logits4.csv", "--logits"], empty
+    )
+    all_32 = peak_rss_kb(args, empty)
+    # All 32 rows as float64 alone would be 33 MB (their text 23 MB).
+    assert all_32 - four < 20_000, (four, all_32)
+
+
+class Trickle(io.RawIOBase):
+    """A stream that hands out its bytes in the given pieces, one per read."""
+
+    def __init__(self, pieces: list[bytes]) -> None:
+        self.pieces = list(pieces)
+
+    def readable(self) -> bool:
+        return True
+
+    def read1(self, size: int = -1) -> bytes:
+        return self.pieces.pop(0) if self.pieces else b""
+
+
+def cut(data: bytes, points: list[int]) -> list[bytes]:
+    edges = sorted({0, len(data), *(p % (len(data) + 1) for p in points)})
+    return [data[a:b] for a, b in itertools.pairwise(edges)]
+
+
+def all_rows(reader: BatchReader) -> Iterator[tuple[list[float], int]]:
+    operand = Operand("X", reader=reader)
+    for (chunk,) in aligned_chunks([operand]):
+        assert chunk.lines is not None
+        for offset, row in enumerate(chunk.values.tolist()):
+            yield row, chunk.lines[offset]
+
+
+MESSY = "\ufeffa,b\r\n# a comment\r\n1,2\r\n\r\n  3 , 4 \n5,6\r7,8\n# end\n\n9,\u00e9\n".encode()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(0, len(MESSY)), max_size=12))
+def test_rows_and_line_numbers_do_not_depend_on_how_input_arrives(points: list[int]) -> None:
+    reader = BatchReader(Trickle(cut(MESSY[: MESSY.index(b"9,")], points)), "X")
+    assert list(all_rows(reader)) == [
+        ([1.0, 2.0], 3),
+        ([3.0, 4.0], 5),
+        ([5.0, 6.0], 6),
+        ([7.0, 8.0], 7),
+    ]
+    assert reader.labels == ["a", "b"]
+    bad = BatchReader(Trickle(cut(MESSY, points)), "X")
+    with pytest.raises(NncalcError, match=r"row 5 \(line 10\), column 2: '\u00e9': not a number"):
+        list(all_rows(bad))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 40), max_size=8))
+def test_a_bad_byte_is_reported_on_its_line_however_input_arrives(points: list[int]) -> None:
+    data = b"1,2\n3,4\n5,\xe9\n7,8\n"
+    with pytest.raises(NncalcError, match="input is not UTF-8 text") as caught:
+        list(all_rows(BatchReader(Trickle(cut(data, points)), "X")))
+    assert caught.value.where.line == 3
+
+
+def test_a_bad_row_deep_in_a_stream_names_its_row_and_prints_no_part_of_it() -> None:
+    rows = ["1,2,3"] * 40_000
+    rows[33_333] = "1,x,3"
+    result = run("softmax", input="\n".join(rows) + "\n")
+    assert result.exit_code == 2
+    assert result.stderr == "nncalc: error: LOGITS row 33334, column 2: 'x': not a number\n"
+    printed = result.stdout.splitlines()
+    assert 0 < len(printed) < 33_333 and len(printed) % CHUNK_ROWS == 0
+    assert all(line.count(",") == 2 for line in printed)
+
+
+def test_row_count_mismatch_far_into_two_files(tmp_path: Path) -> None:
+    (tmp_path / "p.csv").write_text("0.5,0.5\n" * 40_001)
+    (tmp_path / "q.csv").write_text("0.5,0.5\n" * 40_000)
+    line = one_line_error(run("kl", f"@{tmp_path}/p.csv", f"@{tmp_path}/q.csv"))
+    assert line == (
+        "nncalc: error: P row 40001: P has more rows than Q (Q ends after 40000 rows); "
+        "batches pair row by row and must have the same number of rows"
+    )
+
+
+def test_a_header_only_input_has_no_data_rows() -> None:
+    line = one_line_error(run("softmax", input="a,b,c\n# nothing else\n\n"))
+    assert line == "nncalc: error: LOGITS: input has no data rows"
+
+
+# Output text: identical with and without polars.
+
+finite = st.floats(allow_nan=False, allow_infinity=True, allow_subnormal=True)
+bits = st.integers(0, 2**64 - 1).map(lambda b: float(np.uint64(b).view(np.float64)))
+
+
+def polars_or_skip() -> object:
+    try:
+        import polars
+    except ImportError:
+        pytest.skip("polars is not installed")
+    return polars
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(finite, bits), min_size=1, max_size=60), st.integers(1, 6))
+def test_polars_writes_the_same_text_as_repr(numbers: list[float], width: int) -> None:
+    pl = polars_or_skip()
+    values = np.array(numbers * width, dtype=np.float64).reshape(-1, width)
+    assert bytes(fastcsv.polars_rows(pl, values)).decode() == render.format_rows(values, None)
+    column = values[:, :1]
+    assert bytes(fastcsv.polars_rows(pl, column, 7)).decode() == render.format_rows(column, None, 7)
+
+
+def test_polars_text_matches_repr_across_every_magnitude() -> None:
+    pl = polars_or_skip()
+    rng = np.random.default_rng(11)
+    raw = rng.integers(0, 2**63, size=200_000, dtype=np.uint64)
+    values = raw.view(np.float64)
+    values = np.concatenate([values, -values, [0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324]])
+    grid = values[: len(values) // 8 * 8].reshape(-1, 8)
+    assert bytes(fastcsv.polars_rows(pl, grid)).decode() == render.format_rows(grid, None)
+    decades = 10.0 ** np.arange(-330, 308.3, 0.37)
+    table = np.stack([decades, -decades, np.nextafter(decades, 0)], axis=1)
+    assert bytes(fastcsv.polars_rows(pl, table)).decode() == render.format_rows(table, None)
+
+
+def test_large_outputs_are_the_same_with_and_without_polars(batches: dict[str, Path]) -> None:
+    polars_or_skip()
+    outputs = []
+    for extra in ({}, {"NNCALC_NO_POLARS": "1"}):
+        with open(batches["logits50000"], "rb") as source:
+            done = subprocess.run(
+                [nncalc_path(), "softmax"],
+                stdin=source,
+                capture_output=True,
+                env=env(**extra),
+                timeout=120,
+            )
+        assert done.returncode == 0 and done.stderr == b""
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1]
+    logits = np.loadtxt(batches["logits50000"], delimiter=",")
+    from nncalc import softmax
+
+    assert np.array_equal(np.loadtxt(io.BytesIO(outputs[0]), delimiter=","), softmax(logits))
+
+
+def test_polars_is_left_alone_when_turned_off_or_for_small_outputs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(fastcsv, "_checked", False)
+    monkeypatch.setattr(fastcsv, "_polars", None)
+    monkeypatch.setenv("NNCALC_NO_POLARS", "1")
+    assert fastcsv.polars_module() is None
+    monkeypatch.setattr(fastcsv, "_formatted", 0)
+    monkeypatch.setattr(fastcsv, "_checked", False)
+    monkeypatch.delenv("NNCALC_NO_POLARS")
+    assert fastcsv.format_rows(np.ones((10, 10)), None) is None  # small: repr
+    assert fastcsv.format_rows(np.ones((100_000, 10)), 3) is None  # --digits: %g
+
+
+# Progress bar: stderr a terminal, stdout not, the input a file.
+
+
+@pytest.mark.parametrize(
+    ("size", "stderr_terminal", "stdout_terminal", "shown"),
+    [
+        (progress.MIN_BYTES, True, False, True),
+        (progress.MIN_BYTES * 10, True, False, True),
+        (progress.MIN_BYTES - 1, True, False, False),
+        (progress.MIN_BYTES, False, False, False),
+        (progress.MIN_BYTES, True, True, False),
+        (progress.MIN_BYTES, False, True, False),
+    ],
+)
+def test_when_the_bar_is_shown(
+    size: int, stderr_terminal: bool, stdout_terminal: bool, shown: bool
+) -> None:
+    assert (
+        progress.wanted(size, stderr_terminal=stderr_terminal, stdout_terminal=stdout_terminal)
+        is shown
+    )
+
+
+@pytest.fixture(scope="module")
+def big_logits(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("big") / "big.csv"
+    rows = np.random.default_rng(5).normal(size=(110_000, 10))
+    path.write_text(csv_text(rows, "%.5f"))
+    assert path.stat().st_size >= progress.MIN_BYTES
+    return path
+
+
+def run_with_stderr(args: list[str], stderr: int) -> tuple[bytes, int]:
+    with subprocess.Popen(
+        [nncalc_path(), *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        env=env(TERM="xterm-256color", COLUMNS="100"),
+    ) as process:
+        out, _ = process.communicate(timeout=120)
+    return out, process.returncode
+
+
+def read_terminal(master: int, into: list[bytes]) -> None:
+    while True:
+        try:
+            data = os.read(master, 1 << 16)
+        except OSError:  # the other side closed
+            return
+        if not data:
+            return
+        into.append(data)
+
+
+def test_progress_bar_on_a_terminal_stderr_and_never_in_stdout(big_logits: Path) -> None:
+    master, slave = pty.openpty()
+    screen: list[bytes] = []
+    reader = threading.Thread(target=read_terminal, args=(master, screen))
+    reader.start()
+    try:
+        out, code = run_with_stderr(["softmax", f"@{big_logits}", "--digits", "4"], slave)
+    finally:
+        os.close(slave)
+        reader.join(timeout=30)
+        os.close(master)
+    drawn = b"".join(screen).decode(errors="replace")
+    assert code == 0
+    assert "big.csv" in drawn and "━" in drawn
+    plain, code = run_with_stderr(["softmax", f"@{big_logits}", "--digits", "4"], subprocess.PIPE)
+    assert code == 0
+    assert out == plain  # the bar never reaches stdout
+    assert b"\x1b" not in out and out.count(b"\n") == 110_000
+
+
+def test_no_bar_when_stderr_is_not_a_terminal(big_logits: Path) -> None:
+    done = subprocess.run(
+        [nncalc_path(), "softmax", f"@{big_logits}", "-f", "csv", "--digits", "3"],
+        capture_output=True,
+        env=env(TERM="xterm-256color"),
+        timeout=120,
+    )
+    assert done.returncode == 0
+    assert done.stderr == b""
+    assert done.stdout.startswith(b"p0,p1,")
+
+
+def test_a_polars_that_lays_out_numbers_differently_is_not_used() -> None:
+    class Unlike:
+        String = str
+
+        class Series:
+            def __init__(self, *args: object, **kwargs: object) -> None:
+                raise AttributeError("no such polars")
+
+    assert fastcsv.lays_out_like_repr(Unlike) is False
+    assert fastcsv.lays_out_like_repr(polars_or_skip()) is True

@@ -17,7 +17,7 @@ import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any, BinaryIO, TextIO
 
 import numpy as np
@@ -148,14 +148,20 @@ def split_line(line: str, separator: str | None) -> list[str]:
     return [token.strip() for token in line.split(separator)]
 
 
-@dataclass
 class Chunk:
     """Consecutive rows of one operand; ``first_row`` is 1-based."""
 
-    operand: str
-    values: FloatArray
-    first_row: int | None
-    lines: Sequence[int] | None = None
+    def __init__(
+        self,
+        operand: str,
+        values: FloatArray,
+        first_row: int | None,
+        lines: Sequence[int] | None = None,
+    ) -> None:
+        self.operand = operand
+        self.values = values
+        self.first_row = first_row
+        self.lines = lines  # the line number of each row
 
     def __len__(self) -> int:
         return len(self.values)
@@ -194,7 +200,6 @@ def more_ready(stream: BinaryIO | TextIO) -> bool:
     return bool(ready)
 
 
-@dataclass
 class BatchReader:
     """Rows of an input stream, one per line, read and parsed a block at a time.
 
@@ -204,24 +209,33 @@ class BatchReader:
     and memory stays bounded by a block whatever the length of the input.
     """
 
-    stream: BinaryIO | TextIO
-    operand: str
-    labels: list[str] | None = None
-    separator: str | None = None
-    width: int | None = None
-    rows_read: int = 0
-    line_number: int = 0
-    on_read: Callable[[int], None] | None = None
-    _decoder: codecs.IncrementalDecoder = field(default_factory=utf8_decoder)
-    _carry: str = ""
-    _held_cr: bool = False
-    _eof: bool = False
-    _lines: list[str] = field(default_factory=list)
-    _at: int = 0  # _lines[_at:] are not parsed yet; the first is line _lines_start
-    _lines_start: int = 1
-    _values: FloatArray | None = None
-    _numbers: Sequence[int] = range(0)
-    _started: bool = False
+    # A plain class rather than a dataclass: generating dataclass methods at
+    # import costs every start-up a fraction of a millisecond.
+    def __init__(
+        self,
+        stream: BinaryIO | TextIO,
+        operand: str,
+        *,
+        on_read: Callable[[int], None] | None = None,
+    ) -> None:
+        self.stream = stream
+        self.operand = operand
+        self.on_read = on_read  # told the bytes of every read (progress)
+        self.labels: list[str] | None = None
+        self.separator: str | None = None
+        self.width: int | None = None
+        self.rows_read = 0  # rows handed out
+        self.line_number = 0  # lines split off the input
+        self._decoder = utf8_decoder()
+        self._carry = ""  # input after the last whole line
+        self._held_cr = False
+        self._eof = False
+        self._lines: list[str] = []
+        self._at = 0  # _lines[_at:] are not parsed yet; the first is line _lines_start
+        self._lines_start = 1
+        self._values: FloatArray | None = None  # parsed rows not handed out yet
+        self._numbers: Sequence[int] = range(0)  # their line numbers
+        self._started = False
 
     @property
     def pending(self) -> int:

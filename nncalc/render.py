@@ -13,7 +13,6 @@ import json
 import math
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from enum import Enum
 
 import numpy as np
@@ -25,21 +24,31 @@ TABLE_DIGITS = 4
 TABLE_ROWS = 50
 
 
-@dataclass
+# Plain classes rather than dataclasses: every start-up defines them, and
+# generating dataclass methods costs a good part of a millisecond each.
+
+
 class Bar:
     """A horizontal bar for a fraction in [0, 1] (drawn in table cells)."""
 
-    fraction: float
+    def __init__(self, fraction: float) -> None:
+        self.fraction = fraction
 
 
-@dataclass
 class Table:
     """A table for people: formatted cells; drawn by :mod:`nncalc.tables`."""
 
-    title: str
-    columns: list[str]
-    rows: Sequence[Sequence[str | Bar]]
-    caption: str | None = None
+    def __init__(
+        self,
+        title: str,
+        columns: list[str],
+        rows: Sequence[Sequence[str | Bar]],
+        caption: str | None = None,
+    ) -> None:
+        self.title = title
+        self.columns = columns
+        self.rows = rows
+        self.caption = caption
 
 
 class Format(str, Enum):
@@ -172,29 +181,26 @@ def write_rows(values: FloatArray, digits: int | None, *, first_row: int | None 
         write_bytes(data)
 
 
-@dataclass
 class Output:
     """The output options every command takes."""
 
-    fmt: Format = Format.auto
-    digits: int | None = None
-
-    def __post_init__(self) -> None:
-        self.fmt = resolve_format(self.fmt)
+    def __init__(self, fmt: Format = Format.auto, digits: int | None = None) -> None:
+        self.fmt = resolve_format(fmt)
+        self.digits = digits
 
     @property
     def table_digits(self) -> int:
         return self.digits if self.digits is not None else TABLE_DIGITS
 
 
-@dataclass
 class Bounds:
     """``--max``/``--min`` checks on a scalar result."""
 
-    maximum: float | None = None
-    minimum: float | None = None
-    violations: list[str] = field(default_factory=list)
-    count: int = 0
+    def __init__(self, maximum: float | None = None, minimum: float | None = None) -> None:
+        self.maximum = maximum
+        self.minimum = minimum
+        self.violations: list[str] = []
+        self.count = 0
 
     def check(self, name: str, values: FloatArray, first_row: int | None) -> None:
         if self.maximum is None and self.minimum is None:

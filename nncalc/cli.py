@@ -63,6 +63,7 @@ from nncalc.render import (
     ScalarSink,
     Table,
     VectorSink,
+    all_rows_written,
     stdout_is_terminal,
     write_record,
 )
@@ -107,7 +108,7 @@ class NncalcGroup(TyperGroup):
         try:
             # Overflow to inf or 0 is handled by the math (and by the checks on
             # results); NumPy's RuntimeWarnings would only be noise on stderr.
-            with np.errstate(all="ignore"), progress.shown_until_done():
+            with np.errstate(all="ignore"), progress.shown_until_done(), all_rows_written():
                 result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             return result if isinstance(result, int) else ExitCode.OK
         except MissingOperand as error:

@@ -9,27 +9,28 @@ formatted by ``repr`` here, so the text is identical either way and the
 output does not depend on whether polars is installed. A polars version
 that lays out a probe of edge cases differently is not used.
 
-polars is imported only once an output is large (POLARS_AFTER numbers), so
-one-liners never pay for it; ``NNCALC_NO_POLARS=1`` turns it off.
+polars is imported only once an output is large (render.POLARS_AFTER
+numbers), so one-liners never pay for it; ``NNCALC_NO_POLARS=1`` turns it
+off. Chunks it formats are written on a second thread (:class:`Background`)
+while the next chunk is read and computed.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import queue
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from nncalc.probability import FloatArray
 
-# Importing polars costs about as much as formatting 150k numbers with repr:
-# worth it once an output reaches that size (a full chunk of ten columns does).
-POLARS_AFTER = 150_000
 # From here up (and at 0), polars lays numbers out exactly as repr does.
 REPR_LAYOUT_FROM = 1e-4
 
-_formatted = 0
 _polars: Any = None
 _checked = False
 
@@ -91,22 +92,45 @@ def lays_out_like_repr(pl: Any) -> bool:
         return False
 
 
-def format_rows(
-    values: FloatArray, digits: int | None, first_row: int | None = None
-) -> bytes | bytearray | None:
-    """Rows as UTF-8 CSV lines via polars, or None to format them with ``repr``.
+class Background:
+    """One worker thread that runs jobs (format and write a chunk) in order.
 
-    Only shortest round-trip output (``digits`` None) of a large output is
-    handed to polars.
+    At most two jobs wait, so memory stays bounded; an error in a job (a
+    closed pipe) is raised in the main thread at the next submit or drain,
+    and later jobs are dropped.
     """
-    global _formatted
-    _formatted += values.size
-    if digits is not None or values.size == 0 or _formatted < POLARS_AFTER:
-        return None
-    polars = polars_module()
-    if polars is None:
-        return None
-    return polars_rows(polars, values, first_row)
+
+    def __init__(self) -> None:
+        self.jobs: queue.Queue[Callable[[], None]] = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._work, name="nncalc-writer", daemon=True)
+        self.thread.start()
+
+    def _work(self) -> None:
+        while True:
+            job = self.jobs.get()
+            try:
+                if self.error is None:
+                    job()
+            except BaseException as error:  # handed to the main thread
+                self.error = error
+            finally:
+                self.jobs.task_done()
+
+    def submit(self, job: Callable[[], None]) -> None:
+        self._raise()
+        self.jobs.put(job)
+
+    def drain(self) -> None:
+        """Wait for every job; raise the first error one of them met."""
+        if self.jobs.unfinished_tasks:
+            self.jobs.join()
+        self._raise()
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
 
 
 def polars_rows(pl: Any, values: FloatArray, first_row: int | None = None) -> bytes | bytearray:

@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from enum import Enum
+from typing import Any, TextIO
 
 import numpy as np
 
@@ -21,6 +23,9 @@ from nncalc.errors import CheckFailed
 from nncalc.probability import FloatArray
 
 TABLE_DIGITS = 4
+# Importing polars costs about as much as formatting 150k numbers with repr:
+# worth it once an output reaches that size (a full chunk of ten columns does).
+POLARS_AFTER = 150_000
 TABLE_ROWS = 50
 
 
@@ -99,6 +104,7 @@ def resolve_format(fmt: Format) -> Format:
 
 def write(text: str, *, flush: bool = False) -> None:
     """Write to stdout; a closed pipe becomes :class:`PipeClosed`."""
+    rows_written()
     try:
         sys.stdout.write(text)
         if flush:
@@ -107,19 +113,50 @@ def write(text: str, *, flush: bool = False) -> None:
         raise PipeClosed from None
 
 
-def write_bytes(data: bytes | bytearray | memoryview) -> None:
-    """Write encoded text to stdout (after anything written as text) and flush."""
+def write_bytes(data: bytes | bytearray | memoryview, stream: TextIO | None = None) -> None:
+    """Write encoded text to ``stream`` (stdout) after any text written before, and flush."""
+    stream = sys.stdout if stream is None else stream
     try:
-        sys.stdout.flush()
-        buffer = getattr(sys.stdout, "buffer", None)
+        stream.flush()
+        buffer = getattr(stream, "buffer", None)
         if buffer is None:
-            sys.stdout.write(bytes(data).decode())
-            sys.stdout.flush()
+            stream.write(bytes(data).decode())
+            stream.flush()
         else:
             buffer.write(data)
             buffer.flush()
     except BrokenPipeError:
         raise PipeClosed from None
+
+
+# Large chunks of rows are formatted and written on a second thread (polars
+# releases the GIL), while the next chunk is read and computed.
+_background: Any = None
+_numbers_written = 0  # by the command running: polars pays off for large outputs
+
+
+def rows_written() -> None:
+    """Wait until rows handed to the second thread are written (before other output)."""
+    if _background is not None:
+        _background.drain()
+
+
+@contextmanager
+def all_rows_written() -> Iterator[None]:
+    """Run a command; the rows it handed to the second thread are out when it ends.
+
+    When the command fails, its earlier rows are still written (as they would
+    have been without the thread) and the command's own error is reported.
+    """
+    global _numbers_written
+    _numbers_written = 0
+    try:
+        yield
+    except BaseException:
+        with suppress(Exception):  # a closed pipe: the command's error says more
+            rows_written()
+        raise
+    rows_written()
 
 
 def format_number(value: float, digits: int | None = None) -> str:
@@ -172,13 +209,24 @@ def write_rows(values: FloatArray, digits: int | None, *, first_row: int | None 
     NNCALC_NO_POLARS is not set): the same text, many times faster. See
     :mod:`nncalc.fastcsv`.
     """
-    from nncalc import fastcsv
+    global _background, _numbers_written
+    _numbers_written += values.size
+    polars = None
+    if digits is None and _numbers_written >= POLARS_AFTER:
+        from nncalc import fastcsv
 
-    data = fastcsv.format_rows(values, digits, first_row)
-    if data is None:
+        polars = fastcsv.polars_module()
+    if polars is None:
         write(format_rows(values, digits, first_row), flush=True)
-    else:
-        write_bytes(data)
+        return
+    if _background is None:
+        _background = fastcsv.Background()
+    stream = sys.stdout
+
+    def job() -> None:
+        write_bytes(fastcsv.polars_rows(polars, values, first_row), stream)
+
+    _background.submit(job)
 
 
 class Output:

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from nncalc.render import Bar, Table
+from nncalc.render import Bar, Table, rows_written
 
 BAR_WIDTH = 20
 MIN_TEXT_WIDTH = 6  # narrowest a folding text column gets on a narrow terminal
@@ -31,6 +31,7 @@ def _bar(fraction: float, fancy: bool) -> Text:
 
 
 def render(tables: list[Table]) -> None:
+    rows_written()  # rows streamed before the tables come first
     terminal = sys.stdout.isatty()
     console = Console(
         file=sys.stdout,

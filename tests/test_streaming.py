@@ -372,18 +372,40 @@ def test_large_outputs_are_the_same_with_and_without_polars(batches: dict[str, P
     assert np.array_equal(np.loadtxt(io.BytesIO(outputs[0]), delimiter=","), softmax(logits))
 
 
-def test_polars_is_left_alone_when_turned_off_or_for_small_outputs(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_polars_is_left_alone_when_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fastcsv, "_checked", False)
     monkeypatch.setattr(fastcsv, "_polars", None)
     monkeypatch.setenv("NNCALC_NO_POLARS", "1")
     assert fastcsv.polars_module() is None
-    monkeypatch.setattr(fastcsv, "_formatted", 0)
-    monkeypatch.setattr(fastcsv, "_checked", False)
-    monkeypatch.delenv("NNCALC_NO_POLARS")
-    assert fastcsv.format_rows(np.ones((10, 10)), None) is None  # small: repr
-    assert fastcsv.format_rows(np.ones((100_000, 10)), 3) is None  # --digits: %g
+
+
+@pytest.mark.parametrize(
+    ("args", "rows", "used"),
+    [
+        (["softmax"], 20, False),  # small: repr, no import
+        (["softmax"], 100_000, True),
+        (["softmax", "--digits", "5"], 40_000, False),  # %g formatting
+        (["kl", "-", "0.5,0.5", "-r", "none"], 40_000, False),  # 40k numbers
+    ],
+)
+def test_polars_is_imported_only_for_large_outputs(args: list[str], rows: int, used: bool) -> None:
+    polars_or_skip()
+    probe = (
+        "import sys; sys.argv = ['nncalc', *sys.argv[1:]]\n"
+        "from nncalc.cli import app\n"
+        "try:\n    app()\n"
+        "finally:\n    sys.stderr.write(str('polars' in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, *args],
+        input=b"0.3,0.7\n" * rows,
+        capture_output=True,
+        env=env(),
+        timeout=120,
+    )
+    assert done.returncode == 0
+    assert done.stdout.count(b"\n") == rows
+    assert done.stderr.decode() == str(used)
 
 
 # Progress bar: stderr a terminal, stdout not, the input a file.
@@ -483,3 +505,76 @@ def test_a_polars_that_lays_out_numbers_differently_is_not_used() -> None:
 
     assert fastcsv.lays_out_like_repr(Unlike) is False
     assert fastcsv.lays_out_like_repr(polars_or_skip()) is True
+
+
+# Large chunks are formatted and written on a second thread: order, errors, pipes.
+
+WIDE_ROW = ",".join(str(i % 7 - 3) for i in range(10))
+
+
+def test_threaded_output_keeps_the_header_first_and_every_row_in_order() -> None:
+    rows = [f"{i % 5},{i % 3},{-(i % 11)}" for i in range(60_000)]
+    fast = run("softmax", "-f", "csv", input="\n".join(rows) + "\n")
+    slow = run("softmax", "-f", "csv", input="\n".join(rows) + "\n", env=NUMPY_ONLY)
+    assert fast.exit_code == slow.exit_code == 0
+    assert fast.stdout == slow.stdout
+    lines = fast.stdout.splitlines()
+    assert lines[0] == "p0,p1,p2" and len(lines) == 60_001
+
+
+def test_a_bad_row_after_threaded_chunks_still_prints_whole_rows_only() -> None:
+    rows = [WIDE_ROW] * 40_000
+    rows[33_333] = WIDE_ROW.replace("-3", "oops", 1)
+    result = run("softmax", input="\n".join(rows) + "\n")
+    assert result.exit_code == 2
+    assert result.stderr == "nncalc: error: LOGITS row 33334, column 1: 'oops': not a number\n"
+    printed = result.stdout.splitlines()
+    assert 0 < len(printed) < 33_333 and len(printed) % CHUNK_ROWS == 0
+    assert all(line.count(",") == 9 for line in printed)
+
+
+def test_a_closed_pipe_during_threaded_output_ends_quietly(big_logits: Path) -> None:
+    done = subprocess.run(
+        ["bash", "-c", f'nncalc softmax < "{big_logits}" | head -1; echo "${{PIPESTATUS[0]}}"'],
+        capture_output=True,
+        env=env(),
+        timeout=120,
+    )
+    first, status = done.stdout.decode().splitlines()
+    assert first.count(",") == 9
+    assert status == "141"
+    assert done.stderr == b""
+
+
+def test_tables_wait_for_rows_still_being_written(capsys: pytest.CaptureFixture[str]) -> None:
+    from nncalc import tables
+
+    writer = fastcsv.Background()
+    release = threading.Event()
+
+    def slow_rows() -> None:
+        release.wait(5)
+        render.write_bytes(b"1.0\n2.0\n")
+
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setattr(render, "_background", writer)
+    try:
+        writer.submit(slow_rows)
+        threading.Timer(0.2, release.set).start()
+        tables.render([render.Table("t", ["quantity", "value"], [["x", "1"]])])
+    finally:
+        monkeypatch.undo()
+    out = capsys.readouterr().out
+    assert out.startswith("1.0\n2.0\n") and "quantity" in out
+
+
+def test_an_error_in_the_writer_thread_reaches_the_command() -> None:
+    writer = fastcsv.Background()
+
+    def broken() -> None:
+        raise render.PipeClosed
+
+    writer.submit(broken)
+    with pytest.raises(render.PipeClosed):
+        writer.drain()
+    writer.drain()  # reported once

@@ -17,6 +17,7 @@ while the next chunk is read and computed.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import os
 import queue
@@ -33,14 +34,25 @@ REPR_LAYOUT_FROM = 1e-4
 
 _polars: Any = None
 _checked = False
+_installed: bool | None = None
+
+
+def available() -> bool:
+    """Whether polars may be used: not turned off, and installed (not imported here)."""
+    global _installed
+    if os.environ.get("NNCALC_NO_POLARS", "") not in ("", "0"):
+        return False
+    if _installed is None:
+        _installed = importlib.util.find_spec("polars") is not None
+    return _installed
 
 
 def polars_module() -> Any:
-    """The polars module, or None when not installed or turned off."""
+    """The polars module, or None when not installed, turned off or unlike repr."""
     global _polars, _checked
     if not _checked:
         _checked = True
-        if os.environ.get("NNCALC_NO_POLARS", "") not in ("", "0"):
+        if not available():
             return None
         try:
             import polars

@@ -211,12 +211,12 @@ def write_rows(values: FloatArray, digits: int | None, *, first_row: int | None 
     """
     global _background, _numbers_written
     _numbers_written += values.size
-    polars = None
-    if digits is None and _numbers_written >= POLARS_AFTER:
-        from nncalc import fastcsv
+    if digits is not None or _numbers_written < POLARS_AFTER:
+        write(format_rows(values, digits, first_row), flush=True)
+        return
+    from nncalc import fastcsv
 
-        polars = fastcsv.polars_module()
-    if polars is None:
+    if not fastcsv.available():
         write(format_rows(values, digits, first_row), flush=True)
         return
     if _background is None:
@@ -224,7 +224,12 @@ def write_rows(values: FloatArray, digits: int | None, *, first_row: int | None 
     stream = sys.stdout
 
     def job() -> None:
-        write_bytes(fastcsv.polars_rows(polars, values, first_row), stream)
+        # polars is imported here, on the second thread, the first time.
+        polars = fastcsv.polars_module()
+        if polars is None:  # it failed to import, or lays numbers out differently
+            write_bytes(format_rows(values, None, first_row).encode(), stream)
+        else:
+            write_bytes(fastcsv.polars_rows(polars, values, first_row), stream)
 
     _background.submit(job)
 

@@ -376,6 +376,7 @@ def test_polars_is_left_alone_when_turned_off(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(fastcsv, "_checked", False)
     monkeypatch.setattr(fastcsv, "_polars", None)
     monkeypatch.setenv("NNCALC_NO_POLARS", "1")
+    assert fastcsv.available() is False
     assert fastcsv.polars_module() is None
 
 

@@ -1,6 +1,6 @@
 """nncalc side by side with what a user would otherwise write.
 
-    python benchmarks/bench.py               # start-up, then 300k and 1M rows
+    python benchmarks/bench.py               # start-up, then 100k, 300k and 1M rows
     python benchmarks/bench.py --quick       # a smoke run (small, few repeats)
 
 Needs the ``bench`` extra (pandas, scipy, polars): ``pip install -e ".[bench]"``.
@@ -225,7 +225,7 @@ def batch(rows: int, repeat: int, workdir: Path) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, nargs="*", default=[300_000, 1_000_000])
+    parser.add_argument("--rows", type=int, nargs="*", default=[100_000, 300_000, 1_000_000])
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per batch contender")
     parser.add_argument("--startup-repeat", type=int, default=30)
     parser.add_argument("--quick", action="store_true", help="small sizes, few runs")

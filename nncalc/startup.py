@@ -23,8 +23,9 @@ from contextlib import contextmanager
 from enum import Enum
 from typing import Any
 
-INTEGER = re.compile(r"\s*-?\d{1,30}\s*")
-DECIMAL = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*")
+# Patterns, compiled (and cached by re) only when a number option is given.
+INTEGER = r"\s*-?\d{1,30}\s*"
+DECIMAL = r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*"
 
 
 class SimpleParam:
@@ -54,9 +55,9 @@ class SimpleParam:
             return value if type(value) is annotation else None
         if annotation is str:
             return value
-        if annotation is float and DECIMAL.fullmatch(value):
+        if annotation is float and re.fullmatch(DECIMAL, value):
             return float(value)
-        if annotation is int and INTEGER.fullmatch(value):
+        if annotation is int and re.fullmatch(INTEGER, value):
             number = int(value)
             if self.minimum is not None and number < self.minimum:
                 return None

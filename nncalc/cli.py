@@ -95,9 +95,9 @@ class NncalcGroup(TyperGroup):
     ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
         startup.install(self)  # keep pydantic out of start-up
-        code = self._run(
-            protect_negative_literals(argv), prog_name or "nncalc", complete_var, extra
-        )
+        # Always "nncalc" (also under `python -m nncalc` and test runners), so
+        # usage lines, help and the completion variable name the real command.
+        code = self._run(protect_negative_literals(argv), "nncalc", complete_var, extra)
         if not standalone_mode:
             return code
         sys.exit(code)
@@ -1238,6 +1238,7 @@ class SgdSchedule(str, Enum):
 
 # sgd's defaults: a run of a few milliseconds that shows the difference.
 SGD_SAMPLES, SGD_FEATURES, SGD_NOISE, SGD_BATCH, SGD_EPOCHS, SGD_SEEDS = 200, 5, 0.5, 10, 20, 5
+SGD_MAX_VALUES = 50_000_000  # samples x features of a synthetic problem (400 MB of float64)
 
 
 def _not_with(mode: str, given: dict[str, object]) -> None:
@@ -1313,11 +1314,13 @@ def sgd_command(
     ] = None,
     samples: Annotated[
         int | None,
-        typer.Option("--samples", min=1, help="Synthetic samples n.  [default: 200]"),
+        typer.Option(
+            "--samples", min=1, max=100_000_000, help="Synthetic samples n.  [default: 200]"
+        ),
     ] = None,
     features: Annotated[
         int | None,
-        typer.Option("--features", min=1, help="Synthetic features d.  [default: 5]"),
+        typer.Option("--features", min=1, max=100_000, help="Synthetic features d.  [default: 5]"),
     ] = None,
     noise: Annotated[
         float | None,
@@ -1348,7 +1351,9 @@ def sgd_command(
     ] = None,
     seeds: Annotated[
         int | None,
-        typer.Option("--seeds", min=1, help="SGD runs, one shuffling seed each.  [default: 5]"),
+        typer.Option(
+            "--seeds", min=1, max=10_000, help="SGD runs, one shuffling seed each.  [default: 5]"
+        ),
     ] = None,
     seed: Annotated[
         int | None,
@@ -1394,12 +1399,15 @@ def sgd_command(
     seed = 0 if seed is None else seed
     if data is None:
         noise = SGD_NOISE if noise is None else noise
-        problem = sgd_core.synthetic_problem(
-            SGD_SAMPLES if samples is None else samples,
-            SGD_FEATURES if features is None else features,
-            noise=noise,
-            seed=seed,
-        )
+        n = SGD_SAMPLES if samples is None else samples
+        d = SGD_FEATURES if features is None else features
+        if n * d > SGD_MAX_VALUES:
+            raise NncalcError(
+                f"a {n} x {d} synthetic problem is over {SGD_MAX_VALUES:,} values "
+                "(pass smaller --samples or --features)",
+                operand="--features" if d > n else "--samples",
+            )
+        problem = sgd_core.synthetic_problem(n, d, noise=noise, seed=seed)
         label = "synthetic"
     else:
         _not_with(

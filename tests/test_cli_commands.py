@@ -281,9 +281,10 @@ def test_embed_params_untied_no_positions_dtype() -> None:
 
 
 def test_embed_params_csv_and_table() -> None:
-    csv = ok("embed-params", "-V", "10", "-D", "4", "-f", "csv").splitlines()
-    assert csv[0].split(",")[:2] == ["vocab_size", "d_model"]
-    assert csv[1].split(",")[:2] == ["10", "4"]
+    header, values = ok("embed-params", "-V", "10", "-D", "4", "-f", "csv").splitlines()
+    record = dict(zip(header.split(","), values.split(","), strict=True))
+    assert record["vocab_size"] == "10" and record["d_model"] == "4"
+    assert record["token_embedding"] == "40" and record["lm_head"] == "0"
     table = ok("embed-params", "-V", "50257", "-D", "768", "-f", "table")
     assert "38,597,376" in table
 

@@ -130,7 +130,7 @@ def test_labels_count_mismatch() -> None:
 
 def test_embed_params_missing_and_non_positive() -> None:
     assert "--vocab-size" in one_line_error(run("embed-params", "--d-model", "8"))
-    assert "vocab size" in one_line_error(run("embed-params", "-V", "0", "-D", "8"))
+    assert "--vocab-size" in one_line_error(run("embed-params", "-V", "0", "-D", "8"))
 
 
 def test_no_stdout_for_failed_chunk() -> None:
@@ -181,3 +181,14 @@ def test_version() -> None:
     result = run("--version")
     assert result.exit_code == 0
     assert result.stdout == f"nncalc {__version__}\n"
+
+
+def test_sgd_problem_size_is_bounded() -> None:
+    line = one_line_error(run("sgd", "--samples", "100000", "--features", "99999"))
+    assert "50,000,000 values" in line
+    assert "--features" in one_line_error(run("sgd", "--features", "9" * 600))
+
+
+def test_usage_errors_name_the_real_program() -> None:
+    line = one_line_error(run("kl", "--nope"))
+    assert "'nncalc kl --help'" in line

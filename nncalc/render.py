@@ -26,6 +26,8 @@ TABLE_DIGITS = 4
 # Importing polars costs about as much as formatting 150k numbers with repr:
 # worth it once an output reaches that size (a full chunk of ten columns does).
 POLARS_AFTER = 150_000
+# From this many numbers, repr's text is made by NumPy (nncalc.shortest).
+SHORTEST_FROM = 1024
 TABLE_ROWS = 50
 
 
@@ -192,6 +194,11 @@ def format_rows(values: FloatArray, digits: int | None, first_row: int | None = 
     """
     if values.size == 0:
         return ""
+    if digits is None and first_row is None and values.size >= SHORTEST_FROM:
+        from nncalc import shortest  # the same text as repr, vectorised
+
+        if shortest.USABLE:
+            return shortest.rows_text(values)
     spec = "%r" if digits is None else f"%.{digits}g"
     line = ",".join([spec] * values.shape[1]) + "\n"
     if first_row is not None:

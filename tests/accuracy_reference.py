@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import mpmath
 import numpy as np
@@ -39,6 +40,23 @@ def _ints(values: Vector) -> list[int]:
     return _exact(values)[0]
 
 
+def _cached(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Remember results by the arguments' bytes: families are shared between tests."""
+    cache: dict[tuple[Any, ...], Any] = {}
+
+    def cached(*args: Any) -> Any:
+        key = tuple(
+            np.asarray(a, dtype=np.float64).tobytes() if np.ndim(a) else float(a) for a in args
+        )
+        if key not in cache:
+            cache[key] = function(*args)
+        return cache[key]
+
+    cached.__doc__ = function.__doc__
+    return cached
+
+
+@_cached
 def softmax_and_log(
     z: Vector, temperature: float = 1.0
 ) -> tuple[list[mpmath.mpf], list[mpmath.mpf]]:
@@ -63,6 +81,7 @@ def softmax_and_log(
         return [mpmath.exp(v) for v in logs], logs
 
 
+@_cached
 def log_probabilities(q: Vector) -> list[mpmath.mpf]:
     """log(q_i / sum q) exactly renormalised: -log1p(rest_i / q_i)."""
     with mpmath.workdps(DIGITS):

@@ -28,9 +28,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nncalc import cross_entropy, entropy, js_divergence, kl_divergence, log_softmax, softmax
+from nncalc.numerics import row_sums
 from nncalc.probability import entropy_rows, js_rows, kl_rows, log_predictions
 from tests import accuracy_reference as reference
-from tests.accuracy_cases import KLFamily, kl_families, near_pairs, random_pairs
+from tests.accuracy_cases import KLFamily, kl_families, long_pairs, near_pairs, random_pairs
 from tests.conftest import ROOT, run
 
 SOFTMAX_TARGET = 2e-14  # softmax, log-softmax, cross-entropy, entropy
@@ -170,13 +171,12 @@ def test_cross_entropy_from_logits(family: str) -> None:
 
 
 def test_cross_entropy_over_10_to_the_5_classes() -> None:
-    r = rng(15)
-    z = 3 * r.standard_normal(100_000)
-    _, logs = reference.softmax_and_log(z)
+    z, t = SOFTMAX_FAMILIES["10^5 logits"][0]  # references are cached across tests
+    _, logs = reference.softmax_and_log(z, t)
     for target in (0, int(np.argmax(z)), int(np.argmin(z))):
-        value = cross_entropy(target, z, from_logits=True)
+        value = cross_entropy(target, z, from_logits=True, temperature=t)
         assert reference.relative_error(value, -logs[target]) <= SOFTMAX_TARGET
-    y, q = r.dirichlet(np.ones(100_000)), r.dirichlet(np.ones(100_000))
+    ((y, q),) = long_pairs(None)
     expected = reference.cross_entropy_soft(y, reference.log_probabilities(q))
     assert reference.relative_error(cross_entropy(y, q), expected) <= SOFTMAX_TARGET
 
@@ -212,7 +212,7 @@ def entropy_rows_family() -> list[np.ndarray]:
         np.array([1 - 1e-12, 1e-12]),
         np.array([1.0, 1e-20, 3e-21]),
         np.array([0.25, 0.25, 0.5]) * 3.0,  # unnormalised
-        r.dirichlet(np.ones(100_000)),
+        long_pairs(None)[0][1],
         DOMINANT[3],
     ]
     return rows
@@ -223,6 +223,21 @@ def test_entropy_within_2e_14() -> None:
         expected = reference.entropy(p)
         error = reference.relative_error(entropy(p, normalize=True), expected)
         assert error <= SOFTMAX_TARGET, (p[:4], error)
+
+
+@pytest.mark.parametrize("order", ["large first", "large last", "shuffled"])
+def test_long_row_sums_do_not_depend_on_order(order: str) -> None:
+    """1 + 10^5 x 1e-17: added one by one, every 1e-17 would vanish against the 1."""
+    canonical = DOMINANT[3]
+    row = canonical
+    if order == "large last":
+        row = canonical[::-1].copy()
+    elif order == "shuffled":
+        row = rng(23).permutation(canonical)
+    exact = math.fsum(row)  # correctly rounded: 1.000000000001
+    assert abs(row_sums(row[None, :])[0] - exact) <= 2 * np.spacing(exact)
+    expected = reference.entropy(canonical)  # the same for every order (and cached)
+    assert reference.relative_error(entropy(row, normalize=True), expected) <= SOFTMAX_TARGET
 
 
 def test_entropy_of_a_one_hot_row_is_exactly_zero() -> None:

@@ -867,11 +867,6 @@ def distill_command(
     _check_temperature(temperature)
     weight = DEFAULT_ALPHA if alpha is None else alpha
     check_alpha(weight)
-    if label is None and alpha is not None:
-        sys.stderr.write(
-            "nncalc: note: --alpha applies only with --label; "
-            "without labels the loss is the soft term T^2*KL alone\n"
-        )
     claim = StdinClaim()
     operands = [open_operand(teacher, "TEACHER", claim), open_operand(student, "STUDENT", claim)]
     if label is not None:
@@ -916,6 +911,12 @@ def distill_command(
     assert last is not None
     soft, hard, teacher_t, student_t, last_label = last
     names = _labels_for(operands[:2])
+    # Only once every input row has passed: an error stays the only stderr line.
+    if label is None and alpha is not None:
+        sys.stderr.write(
+            "nncalc: note: --alpha applies only with --label; "
+            "without labels the loss is the soft term T^2*KL alone\n"
+        )
     sink.finish(
         tables=lambda value: reports.distill_tables(
             value,
@@ -1239,6 +1240,9 @@ class SgdSchedule(str, Enum):
 # sgd's defaults: a run of a few milliseconds that shows the difference.
 SGD_SAMPLES, SGD_FEATURES, SGD_NOISE, SGD_BATCH, SGD_EPOCHS, SGD_SEEDS = 200, 5, 0.5, 10, 20, 5
 SGD_MAX_VALUES = 50_000_000  # samples x features of a synthetic problem (400 MB of float64)
+# A run stays within seconds: updates are Python-level steps, work is NumPy's.
+SGD_MAX_UPDATES = 1_000_000
+SGD_MAX_WORK = 5_000_000_000
 
 
 def _not_with(mode: str, given: dict[str, object]) -> None:
@@ -1436,6 +1440,15 @@ def sgd_command(
         epochs=epochs,
     )
     per_epoch = -(-problem.samples // batch)
+    updates = epochs * (1 + per_epoch * seeds)
+    work = epochs * problem.samples * (1 + seeds) * problem.dimension
+    if updates > SGD_MAX_UPDATES or work > SGD_MAX_WORK:
+        raise NncalcError(
+            f"the run would make {updates:,} updates over {work:,} multiply-adds; the limits are "
+            f"{SGD_MAX_UPDATES:,} and {SGD_MAX_WORK:,}",
+            operand="--epochs",
+            hint="lower --epochs or --seeds, or raise --batch-size",
+        )
     long_run = reports.is_long_run(
         epochs * (1 + per_epoch * seeds), epochs * problem.samples * (1 + seeds), problem.dimension
     )

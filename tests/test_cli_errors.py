@@ -192,3 +192,13 @@ def test_sgd_problem_size_is_bounded() -> None:
 def test_usage_errors_name_the_real_program() -> None:
     line = one_line_error(run("kl", "--nope"))
     assert "'nncalc kl --help'" in line
+
+
+def test_sgd_run_length_is_bounded() -> None:
+    line = one_line_error(run("sgd", "--epochs", "99999999999999999999"))
+    assert "--epochs" in line and "updates" in line and "limits" in line
+
+
+def test_distill_alpha_note_is_not_printed_when_input_fails() -> None:
+    line = one_line_error(run("distill", "1,2", "1,x", "--alpha", "0.3"))
+    assert "STUDENT column 2" in line

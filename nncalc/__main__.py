@@ -1,3 +1,3 @@
-from nncalc.cli import app
+from nncalc.entry import main
 
-app(prog_name="nncalc")
+main()

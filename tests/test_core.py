@@ -165,3 +165,13 @@ def test_js_symmetric_and_bounded(p: np.ndarray, q: np.ndarray) -> None:
     forward, backward = js_divergence(p, q), js_divergence(q, p)
     assert forward == pytest.approx(backward, rel=1e-12, abs=1e-300)
     assert 0 <= forward <= np.log(2)
+
+
+def test_package_exports_resolve_lazily() -> None:
+    import nncalc
+
+    assert set(nncalc.__all__) == {*nncalc._EXPORTS, "__version__"}
+    for name in nncalc._EXPORTS:
+        assert callable(getattr(nncalc, name)) or isinstance(getattr(nncalc, name), type)
+    with pytest.raises(AttributeError):
+        _ = nncalc.not_a_function  # type: ignore[attr-defined]

@@ -168,3 +168,20 @@ def test_ctrl_c_typed_on_a_terminal_exits_130_quietly() -> None:
         os.close(master)
     assert process.returncode == 130
     assert (stdout, stderr) == (b"", b"")
+
+
+@pytest.mark.parametrize("delay", [0.05, 0.08, 0.12])
+def test_ctrl_c_during_start_up_is_quiet(delay: float) -> None:
+    """SIGINT while NumPy and Typer are still importing: exit 130, no traceback."""
+    process = subprocess.Popen(
+        [nncalc_path(), "softmax", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(delay)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=30)
+    assert b"Traceback" not in stderr
+    assert process.returncode == 130
+    assert stdout == b""

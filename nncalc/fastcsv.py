@@ -53,6 +53,7 @@ def polars_module() -> Any:
     if not _checked:
         _checked = True
         if not available():
+            _checked = False  # NNCALC_NO_POLARS is read again next time
             return None
         try:
             import polars

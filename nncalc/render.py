@@ -212,9 +212,10 @@ def format_rows(values: FloatArray, digits: int | None, first_row: int | None = 
 def write_rows(values: FloatArray, digits: int | None, *, first_row: int | None = None) -> None:
     """Write rows of numbers (numbered from ``first_row`` if given) and flush.
 
-    Large outputs are formatted by polars when it is installed (and
-    NNCALC_NO_POLARS is not set): the same text, many times faster. See
-    :mod:`nncalc.fastcsv`.
+    Large outputs are formatted and written on a second thread while the next
+    chunk is read: by polars when it is installed (and NNCALC_NO_POLARS is
+    not set), else by :mod:`nncalc.shortest`; the text is repr's either way.
+    See :mod:`nncalc.fastcsv`.
     """
     global _background, _numbers_written
     _numbers_written += values.size
@@ -223,17 +224,15 @@ def write_rows(values: FloatArray, digits: int | None, *, first_row: int | None 
         return
     from nncalc import fastcsv
 
-    if not fastcsv.available():
-        write(format_rows(values, digits, first_row), flush=True)
-        return
+    use_polars = fastcsv.available()
     if _background is None:
         _background = fastcsv.Background()
     stream = sys.stdout
 
     def job() -> None:
         # polars is imported here, on the second thread, the first time.
-        polars = fastcsv.polars_module()
-        if polars is None:  # it failed to import, or lays numbers out differently
+        polars = fastcsv.polars_module() if use_polars else None
+        if polars is None:  # NumPy formatting, which also runs mostly without the GIL
             write_bytes(format_rows(values, None, first_row).encode(), stream)
         else:
             write_bytes(fastcsv.polars_rows(polars, values, first_row), stream)

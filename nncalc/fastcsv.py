@@ -11,8 +11,9 @@ that lays out a probe of edge cases differently is not used.
 
 polars is imported only once an output is large (render.POLARS_AFTER
 numbers), so one-liners never pay for it; ``NNCALC_NO_POLARS=1`` turns it
-off. Chunks it formats are written on a second thread (:class:`Background`)
-while the next chunk is read and computed.
+off. Chunks of a large output are formatted and written on a second thread
+(:class:`Background`), by polars or else by :mod:`nncalc.shortest`, while
+the next chunk is read and computed.
 """
 
 from __future__ import annotations

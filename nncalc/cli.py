@@ -52,6 +52,7 @@ from nncalc.probability import (
     nll_rows,
     pair_rows,
     softmax,
+    validate_distribution,
 )
 from nncalc.render import (
     Base,
@@ -268,11 +269,22 @@ def _operand_help(text: str, metavar: str | None = None) -> Any:
 def _distributions(
     chunk: Chunk, logits: bool, temperature: float, normalize: bool, tol: float
 ) -> FloatArray:
-    """Rows of an operand as probability distributions."""
+    """Rows of an operand as probability distributions, checked but not divided.
+
+    The row functions (kl_rows, js_rows, entropy_rows) renormalise exactly;
+    dividing each entry by its row sum first would cost accuracy when P ~ Q.
+    """
     with chunk.locate():
         if logits:
             return np.asarray(softmax(chunk.values, temperature), dtype=np.float64)
-        return as_distribution(chunk.values, tol=tol, normalize=normalize)
+        rows, _ = validate_distribution(chunk.values, tol=tol, normalize=normalize)
+        return rows
+
+
+def _shown(row: FloatArray) -> FloatArray:
+    """A row divided by its sum, for the per-class columns of a table."""
+    shown: FloatArray = as_distribution(row, normalize=True)[0]
+    return shown
 
 
 def _same_width(chunks: Sequence[Chunk]) -> None:
@@ -584,7 +596,9 @@ def kl(
     assert last is not None
     names = _labels_for(operands)
     sink.finish(
-        tables=lambda value: reports.kl_tables(value, *last, names, base=base, output=output)
+        tables=lambda value: reports.kl_tables(
+            value, _shown(last[0]), _shown(last[1]), names, base=base, output=output
+        )
     )
 
 
@@ -627,7 +641,9 @@ def entropy_command(
     assert last is not None
     names = _labels_for([operand])
     sink.finish(
-        tables=lambda value: reports.entropy_tables(value, last, names, base=base, output=output)
+        tables=lambda value: reports.entropy_tables(
+            value, _shown(last), names, base=base, output=output
+        )
     )
 
 
@@ -678,7 +694,9 @@ def js_command(
     assert last is not None
     names = _labels_for(operands)
     sink.finish(
-        tables=lambda value: reports.js_tables(value, *last, names, base=base, output=output)
+        tables=lambda value: reports.js_tables(
+            value, _shown(last[0]), _shown(last[1]), names, base=base, output=output
+        )
     )
 
 

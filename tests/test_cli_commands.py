@@ -300,3 +300,23 @@ def test_no_color_and_no_box_drawing_when_not_a_terminal() -> None:
     text = ok("kl", "0,0,1,0", "0.1,0.2,0.6,0.1", "-f", "table")
     assert "\x1b[" not in text
     assert not any(ch in text for ch in "─│┃━╭╮")
+
+
+@pytest.mark.parametrize("eps", [1e-6, 1e-9, 1e-12])
+def test_kl_cli_exact_for_rows_off_by_less_than_tol(eps: float) -> None:
+    import mpmath
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    p = rng.random(50)
+    p = p / p.sum() * (1 + 5e-7)
+    q = p * (1 + eps * rng.standard_normal(50))
+    with mpmath.workdps(60):
+        big_p = [mpmath.mpf(v) for v in p.tolist()]
+        big_q = [mpmath.mpf(v) for v in q.tolist()]
+        sp, sq = mpmath.fsum(big_p), mpmath.fsum(big_q)
+        exact = mpmath.fsum(
+            (a / sp) * mpmath.log((a / sp) / (b / sq)) for a, b in zip(big_p, big_q, strict=True)
+        )
+        value = float(ok("kl", ",".join(map(repr, p.tolist())), ",".join(map(repr, q.tolist()))))
+        assert abs((mpmath.mpf(value) - exact) / exact) <= 1e-12

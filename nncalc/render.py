@@ -9,7 +9,6 @@ while input is still arriving.
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -161,6 +160,13 @@ def all_rows_written() -> Iterator[None]:
     rows_written()
 
 
+def dumps(value: object) -> str:
+    """``json.dumps``, with json imported on first use (start-up: JSON output is rare)."""
+    import json
+
+    return json.dumps(value)
+
+
 def format_number(value: float, digits: int | None = None) -> str:
     """Shortest round-trip text (``repr``), or ``digits`` significant digits."""
     value = float(value)
@@ -176,12 +182,12 @@ def format_count(value: int) -> str:
 def json_value(value: float | int | str | bool | None, digits: int | None = None) -> str:
     """A JSON token; non-finite floats become the strings "inf", "-inf", "nan"."""
     if isinstance(value, bool) or value is None or isinstance(value, str):
-        return json.dumps(value)
+        return dumps(value)
     if isinstance(value, (int, np.integer)):
         return str(int(value))
     number = float(value)
     if not math.isfinite(number):
-        return json.dumps(repr(number))
+        return dumps(repr(number))
     return format_number(number, digits)
 
 
@@ -364,8 +370,8 @@ class ScalarSink:
 
     def _json_head(self) -> str:
         return (
-            f'{{"quantity": {json.dumps(self.name)}, "unit": {json.dumps(self.unit)}, '
-            f'"reduction": {json.dumps(self.reduction.value if self.reduction else None)}, '
+            f'{{"quantity": {dumps(self.name)}, "unit": {dumps(self.unit)}, '
+            f'"reduction": {dumps(self.reduction.value if self.reduction else None)}, '
         )
 
     def result(self) -> float:
@@ -485,7 +491,7 @@ class VectorSink:
         self.started = True
 
     def _json_head(self, width: int) -> str:
-        labels = json.dumps(self.column_names(width)) if self.labels else "null"
+        labels = dumps(self.column_names(width)) if self.labels else "null"
         return f'{{"labels": {labels}, "{self.name}": '
 
     def add_top(self, values: FloatArray, k: int) -> None:
@@ -517,8 +523,7 @@ class VectorSink:
                 lines.append(
                     "["
                     + ", ".join(
-                        f'{{"class": {json.dumps(c)}, "index": {i}, '
-                        f'"value": {json_value(v, digits)}}}'
+                        f'{{"class": {dumps(c)}, "index": {i}, "value": {json_value(v, digits)}}}'
                         for c, i, v in zip(classes, indices, row, strict=True)
                     )
                     + "]"
@@ -567,7 +572,7 @@ def write_record(
         )
     elif fmt is Format.json:
         body = ", ".join(
-            f"{json.dumps(name)}: {json_value(value, digits)}" for name, value in record.items()
+            f"{dumps(name)}: {json_value(value, digits)}" for name, value in record.items()
         )
         write("{" + body + "}\n", flush=True)
     else:

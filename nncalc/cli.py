@@ -13,15 +13,14 @@ import re
 import sys
 from collections.abc import Iterator, Sequence
 from enum import Enum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import typer
 from typer._click.exceptions import ClickException, UsageError
 from typer.core import TyperGroup
 
-from nncalc import __version__, progress, reports, startup
-from nncalc import sgd as sgd_core
+from nncalc import __version__, progress, startup
 from nncalc.distill import DEFAULT_ALPHA, check_alpha, distill_rows
 from nncalc.embeddings import DTYPE_BYTES, embedding_params
 from nncalc.errors import CheckFailed, ExitCode, NncalcError
@@ -75,6 +74,13 @@ from nncalc.weighted_xent import (
     smoothed_target,
     soft_xent_rows_weighted,
 )
+
+if TYPE_CHECKING:
+    from nncalc import reports
+    from nncalc import sgd as sgd_core
+else:  # loaded when first used: a one-liner draws no table and runs no sgd
+    reports = startup.lazy_module("nncalc.reports")
+    sgd_core = startup.lazy_module("nncalc.sgd")
 
 CLASS_INDEX = re.compile(r"\s*\d+\s*")
 

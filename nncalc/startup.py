@@ -1,6 +1,7 @@
 """Start-up speed: a one-liner pays for little more than Python, Typer and NumPy.
 
-Two things Typer would otherwise do on every call are avoided here.
+Two things Typer would otherwise do on every call are avoided here, and
+:func:`lazy_module` keeps modules a one-liner does not use out of it.
 
 Typer builds a Click command for every registered command before parsing;
 :func:`only_command` lets it build just the one being run.
@@ -16,11 +17,15 @@ coercion, so that error messages stay exactly Typer's.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import os
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
+from types import ModuleType
 from typing import Any
 
 # Patterns, compiled (and cached by re) only when a number option is given.
@@ -124,6 +129,28 @@ def _install_param(param: Any) -> None:
         return
     if simple(descriptor.annotation, descriptor.parameter_info):
         param._runtime_param = SimpleParam(param, descriptor.annotation, descriptor.parameter_info)
+
+
+def lazy_module(name: str) -> ModuleType:
+    """Module ``name``, executed on first use of one of its attributes.
+
+    For modules a one-liner does not need (the table builders, sgd): they,
+    and what they import, stay out of start-up unless used.
+    """
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:
+        return importlib.import_module(name)
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    parent, _, child = name.rpartition(".")
+    if parent:
+        setattr(sys.modules[parent], child, module)
+    return module
 
 
 @contextmanager

@@ -11,7 +11,8 @@ import math
 import os
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -555,6 +556,72 @@ def xent(
     sink.finish(tables=tables)
 
 
+@dataclass(frozen=True)
+class DistributionOptions:
+    """How operand rows become distributions (--logits, -t, --normalize, --tol)."""
+
+    logits: bool
+    temperature: float
+    normalize: bool
+    tol: float
+
+
+@dataclass(frozen=True)
+class ScalarOptions:
+    """The options of every per-row scalar command's output."""
+
+    reduction: Reduction | None
+    maximum: float | None
+    minimum: float | None
+    base: Base
+    fmt: Format
+    digits: int | None
+
+
+def _pairwise_divergence(
+    name: str,
+    rows: Callable[[FloatArray, FloatArray], FloatArray],
+    tables: str,
+    p: str | None,
+    q: str | None,
+    how: DistributionOptions,
+    out: ScalarOptions,
+) -> None:
+    """A divergence between the rows of P and Q (kl, js): stream, reduce, render.
+
+    ``tables`` names the builder in :mod:`nncalc.reports`, which is imported
+    only when a table is drawn.
+    """
+    _check_temperature(how.temperature)
+    claim = StdinClaim()
+    operands = [open_operand(p, "P", claim), open_operand(q, "Q", claim)]
+    output = Output(out.fmt, out.digits)
+    sink = ScalarSink(
+        name,
+        output,
+        batch=any(op.is_batch for op in operands),
+        reduction=out.reduction,
+        bounds=Bounds(out.maximum, out.minimum),
+        base=out.base,
+    )
+    last: tuple[FloatArray, FloatArray] | None = None
+    for p_chunk, q_chunk in aligned_chunks(operands):
+        _same_width([p_chunk, q_chunk])
+        p_rows, q_rows = pair_rows(
+            _distributions(p_chunk, how.logits, how.temperature, how.normalize, how.tol),
+            _distributions(q_chunk, how.logits, how.temperature, how.normalize, how.tol),
+        )
+        sink.add(rows(p_rows, q_rows), p_chunk.first_row or q_chunk.first_row)
+        last = (p_rows[-1], q_rows[-1])
+    assert last is not None
+    names = _labels_for(operands)
+    sink.finish(
+        tables=lambda value: getattr(reports, tables)(
+            value, _shown(last[0]), _shown(last[1]), names, base=out.base, output=output
+        )
+    )
+
+
 @app.command()
 def kl(
     p: Annotated[
@@ -578,33 +645,14 @@ def kl(
 
     Example: nncalc kl "0,0,1,0" "0.1,0.2,0.6,0.1"
     """
-    _check_temperature(temperature)
-    claim = StdinClaim()
-    operands = [open_operand(p, "P", claim), open_operand(q, "Q", claim)]
-    output = Output(fmt, digits)
-    sink = ScalarSink(
+    _pairwise_divergence(
         "kl",
-        output,
-        batch=any(op.is_batch for op in operands),
-        reduction=reduction,
-        bounds=Bounds(maximum, minimum),
-        base=base,
-    )
-    last: tuple[FloatArray, FloatArray] | None = None
-    for p_chunk, q_chunk in aligned_chunks(operands):
-        _same_width([p_chunk, q_chunk])
-        p_rows, q_rows = pair_rows(
-            _distributions(p_chunk, logits, temperature, normalize, tol),
-            _distributions(q_chunk, logits, temperature, normalize, tol),
-        )
-        sink.add(kl_rows(p_rows, q_rows), p_chunk.first_row or q_chunk.first_row)
-        last = (p_rows[-1], q_rows[-1])
-    assert last is not None
-    names = _labels_for(operands)
-    sink.finish(
-        tables=lambda value: reports.kl_tables(
-            value, _shown(last[0]), _shown(last[1]), names, base=base, output=output
-        )
+        kl_rows,
+        "kl_tables",
+        p,
+        q,
+        DistributionOptions(logits, temperature, normalize, tol),
+        ScalarOptions(reduction, maximum, minimum, base, fmt, digits),
     )
 
 
@@ -676,33 +724,14 @@ def js_command(
 
     Example: nncalc js "1,0" "0,1" --base 2
     """
-    _check_temperature(temperature)
-    claim = StdinClaim()
-    operands = [open_operand(p, "P", claim), open_operand(q, "Q", claim)]
-    output = Output(fmt, digits)
-    sink = ScalarSink(
+    _pairwise_divergence(
         "js",
-        output,
-        batch=any(op.is_batch for op in operands),
-        reduction=reduction,
-        bounds=Bounds(maximum, minimum),
-        base=base,
-    )
-    last: tuple[FloatArray, FloatArray] | None = None
-    for p_chunk, q_chunk in aligned_chunks(operands):
-        _same_width([p_chunk, q_chunk])
-        p_rows, q_rows = pair_rows(
-            _distributions(p_chunk, logits, temperature, normalize, tol),
-            _distributions(q_chunk, logits, temperature, normalize, tol),
-        )
-        sink.add(js_rows(p_rows, q_rows), p_chunk.first_row or q_chunk.first_row)
-        last = (p_rows[-1], q_rows[-1])
-    assert last is not None
-    names = _labels_for(operands)
-    sink.finish(
-        tables=lambda value: reports.js_tables(
-            value, _shown(last[0]), _shown(last[1]), names, base=base, output=output
-        )
+        js_rows,
+        "js_tables",
+        p,
+        q,
+        DistributionOptions(logits, temperature, normalize, tol),
+        ScalarOptions(reduction, maximum, minimum, base, fmt, digits),
     )
 
 

@@ -273,6 +273,14 @@ def _operand_help(text: str, metavar: str | None = None) -> Any:
     return typer.Argument(help=text, show_default=False, metavar=metavar)
 
 
+DistributionP = Annotated[
+    str | None, _operand_help("Distribution P: a vector, '-' (stdin) or @file.", "P")
+]
+DistributionQ = Annotated[
+    str | None, _operand_help("Distribution Q: a vector, '-' (stdin) or @file.", "Q")
+]
+
+
 def _distributions(
     chunk: Chunk, logits: bool, temperature: float, normalize: bool, tol: float
 ) -> FloatArray:
@@ -624,12 +632,8 @@ def _pairwise_divergence(
 
 @app.command()
 def kl(
-    p: Annotated[
-        str | None, _operand_help("Distribution P: a vector, '-' (stdin) or @file.", "P")
-    ] = None,
-    q: Annotated[
-        str | None, _operand_help("Distribution Q: a vector, '-' (stdin) or @file.", "Q")
-    ] = None,
+    p: DistributionP = None,
+    q: DistributionQ = None,
     logits: LogitsOpt = False,
     temperature: TemperatureOpt = 1.0,
     normalize: NormalizeOpt = False,
@@ -658,9 +662,7 @@ def kl(
 
 @app.command("entropy")
 def entropy_command(
-    p: Annotated[
-        str | None, _operand_help("Distribution P: a vector, '-' (stdin) or @file.", "P")
-    ] = None,
+    p: DistributionP = None,
     logits: LogitsOpt = False,
     temperature: TemperatureOpt = 1.0,
     normalize: NormalizeOpt = False,
@@ -703,12 +705,8 @@ def entropy_command(
 
 @app.command("js")
 def js_command(
-    p: Annotated[
-        str | None, _operand_help("Distribution P: a vector, '-' (stdin) or @file.", "P")
-    ] = None,
-    q: Annotated[
-        str | None, _operand_help("Distribution Q: a vector, '-' (stdin) or @file.", "Q")
-    ] = None,
+    p: DistributionP = None,
+    q: DistributionQ = None,
     logits: LogitsOpt = False,
     temperature: TemperatureOpt = 1.0,
     normalize: NormalizeOpt = False,

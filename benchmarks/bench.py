@@ -214,9 +214,9 @@ def batch(rows: int, repeat: int, workdir: Path) -> dict[str, float]:
         "peer / nncalc": peer.median / nncalc.median,
         "peer / nncalc (numpy only)": peer.median / numpy_only.median,
     }
-    print(f"  pandas+scipy / nncalc:              {ratios['peer / nncalc']:.1f}x   (target >= 5)")
+    print(f"  pandas+scipy / nncalc:              {ratios['peer / nncalc']:.2f}x   (target >= 5)")
     numpy_ratio = ratios["peer / nncalc (numpy only)"]
-    print(f"  pandas+scipy / nncalc (NumPy only): {numpy_ratio:.1f}x   (target >= 2)")
+    print(f"  pandas+scipy / nncalc (NumPy only): {numpy_ratio:.2f}x   (target >= 2)")
     print(f"  output: {verdict}")
     for contender in (nncalc, numpy_only):
         ratios[f"rss {contender.name}"] = max(contender.rss_kb)

@@ -362,13 +362,14 @@ def softmax_command(
     sink = VectorSink(name, output, batch=operand.is_batch, labels=names)
     table_rows: list[tuple[FloatArray, FloatArray]] = []
     for (chunk,) in aligned_chunks([operand]):
-        with chunk.locate():
-            logp = np.asarray(log_softmax(chunk.values, temperature), dtype=np.float64)
-        if names is not None and len(names) != logp.shape[1]:
+        if names is not None and len(names) != chunk.values.shape[1]:
             raise NncalcError(
-                f"{len(names)} labels for {logp.shape[1]} classes", operand="--labels"
+                f"{len(names)} labels for {chunk.values.shape[1]} classes", operand="--labels"
             )
-        values = logp if log else np.asarray(softmax(chunk.values, temperature), dtype=np.float64)
+        with chunk.locate():
+            values = np.asarray(
+                (log_softmax if log else softmax)(chunk.values, temperature), dtype=np.float64
+            )
         if output.fmt is Format.table:
             table_rows.extend(
                 zip(chunk.values[: reports.TABLE_ROWS], values[: reports.TABLE_ROWS], strict=True)

@@ -21,6 +21,14 @@ def run(*args: str, input: str | bytes | None = None, env: dict[str, str] | None
     return CliRunner().invoke(app, list(args), input=input, env=env)
 
 
+def ok(*args: str, input: str | None = None) -> str:
+    """Run ``nncalc ARGS``; assert success with nothing on stderr; return stdout."""
+    result = run(*args, input=input)
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    assert result.stderr == ""
+    return result.stdout
+
+
 def nncalc_path() -> str:
     """The installed console script (so argv[0] is ``nncalc``)."""
     path = BIN / "nncalc"

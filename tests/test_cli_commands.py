@@ -8,15 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run
-
-
-def ok(*args: str, input: str | None = None) -> str:
-    result = run(*args, input=input)
-    assert result.exit_code == 0, (result.stdout, result.stderr)
-    assert result.stderr == ""
-    return result.stdout
-
+from tests.conftest import ok, run
 
 # --- softmax -------------------------------------------------------------
 

@@ -14,16 +14,9 @@ from hypothesis import strategies as st
 
 from nncalc import NncalcError, distillation_loss, kl_divergence, softmax
 from nncalc.distill import kl_log_rows
-from tests.conftest import one_line_error, run, run_process
+from tests.conftest import ok, one_line_error, run, run_process
 
 mpmath.mp.dps = 50
-
-
-def ok(*args: str, input: str | None = None) -> str:
-    result = run(*args, input=input)
-    assert result.exit_code == 0, (result.stdout, result.stderr)
-    assert result.stderr == ""
-    return result.stdout
 
 
 def mp_log_softmax(z: list[float], temperature: float) -> list[mpmath.mpf]:

@@ -13,16 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nncalc import entropy, js_divergence
-from tests.conftest import one_line_error, run, run_process
+from tests.conftest import ok, one_line_error, run, run_process
 
 mpmath.mp.dps = 50
-
-
-def ok(*args: str, input: str | None = None) -> str:
-    result = run(*args, input=input)
-    assert result.exit_code == 0, (result.stdout, result.stderr)
-    assert result.stderr == ""
-    return result.stdout
 
 
 def mp_entropy(p: list[float]) -> mpmath.mpf:

@@ -15,19 +15,12 @@ from hypothesis import strategies as st
 from nncalc import NncalcError, kl_estimators
 from nncalc.policy import RunningMean, estimator_values
 from nncalc.special import expm1_minus_x
-from tests.conftest import one_line_error, run, run_process
+from tests.conftest import ok, one_line_error, run, run_process
 
 mpmath.mp.dps = 50
 
 LOGP = [-1.2, -0.7, -2.3]
 LOGQ = [-1.0, -0.9, -2.0]
-
-
-def ok(*args: str, input: str | None = None) -> str:
-    result = run(*args, input=input)
-    assert result.exit_code == 0, (result.stdout, result.stderr)
-    assert result.stderr == ""
-    return result.stdout
 
 
 def joined(values: list[float]) -> str:

@@ -13,14 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nncalc import NncalcError, kl_normal
-from tests.conftest import one_line_error, run, run_process
-
-
-def ok(*args: str, input: str | None = None) -> str:
-    result = run(*args, input=input)
-    assert result.exit_code == 0, (result.stdout, result.stderr)
-    assert result.stderr == ""
-    return result.stdout
+from tests.conftest import ok, one_line_error, run, run_process
 
 
 def mp_kl(

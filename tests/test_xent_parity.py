@@ -19,18 +19,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nncalc import NncalcError, cross_entropy, cross_entropy_loss
-from tests.conftest import one_line_error, run
+from tests.conftest import ok, one_line_error, run
 
 mpmath.mp.dps = 50
 
 LOGITS = [[2.0, 1.0, 0.1], [0.0, 0.0, 5.0], [1.0, 1.0, 1.0]]
-
-
-def ok(*args: str, input: str | None = None) -> str:
-    result = run(*args, input=input)
-    assert result.exit_code == 0, (result.stdout, result.stderr)
-    assert result.stderr == ""
-    return result.stdout
 
 
 def mp_log_softmax(z: list[float]) -> list[mpmath.mpf]:

@@ -312,3 +312,19 @@ def test_kl_cli_exact_for_rows_off_by_less_than_tol(eps: float) -> None:
         )
         value = float(ok("kl", ",".join(map(repr, p.tolist())), ",".join(map(repr, q.tolist()))))
         assert abs((mpmath.mpf(value) - exact) / exact) <= 1e-12
+
+
+def test_xent_logits_with_temperature() -> None:
+    z = [2.0, 1.0, 0.1]
+    expected = -(z[0] / 2 - math.log(sum(math.exp(v / 2) for v in z)))
+    assert float(ok("xent", "0", "2,1,0.1", "--logits", "-t", "2")) == pytest.approx(
+        expected, rel=1e-15
+    )
+
+
+def test_xent_normalize_and_tol() -> None:
+    assert float(ok("xent", "0", "1,3", "--normalize")) == pytest.approx(math.log(4), rel=1e-15)
+    assert run("xent", "0", "0.25,0.7501").exit_code == 2
+    assert float(ok("xent", "0", "0.25,0.7501", "--tol", "1e-3")) == pytest.approx(
+        -math.log(0.25 / 1.0001), rel=1e-15
+    )

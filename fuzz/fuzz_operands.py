@@ -28,6 +28,7 @@ import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -73,9 +74,9 @@ class ReferenceError_(Exception):
 
 
 def _limits() -> dict[str, int]:
-    from nncalc import operands
+    from nncalc.io import tokens
 
-    return {name: getattr(operands, name) for name in FUZZ_LIMITS if hasattr(operands, name)}
+    return {name: getattr(tokens, name) for name in FUZZ_LIMITS if hasattr(tokens, name)}
 
 
 def _number(token: str, row: int | None, column: int, limits: dict[str, int]) -> float:
@@ -169,7 +170,7 @@ def reference_literal(text: str) -> Outcome:
 def parse_batch(data: bytes) -> Outcome:
     """What nncalc's reader makes of a batch (as stdin or an @file)."""
     from nncalc.errors import NncalcError
-    from nncalc.operands import StdinClaim, open_operand
+    from nncalc.io.operands import StdinClaim, open_operand
 
     # Through the front door: the bytes as an @file, opened as a command opens it.
     BATCH_FILE.write_bytes(data)
@@ -193,7 +194,7 @@ def parse_batch(data: bytes) -> Outcome:
 
 def parse_literal(text: str) -> Outcome:
     from nncalc.errors import NncalcError
-    from nncalc.operands import parse_literal as parse
+    from nncalc.io.tokens import parse_literal as parse
 
     try:
         return Outcome(values=parse(text, "X"))
@@ -247,20 +248,31 @@ def check_input(data: bytes) -> None:
         check_batch(data[1:])
 
 
-def lower_limits() -> None:
-    from nncalc import operands
+def lower_limits() -> dict[tuple[Any, str], int]:
+    """Set FUZZ_LIMITS in every reader module; return what they were."""
+    from nncalc.io import operands, reader, tokens
 
-    for name, value in FUZZ_LIMITS.items():
-        if hasattr(operands, name):
-            setattr(operands, name, value)
+    saved: dict[tuple[Any, str], int] = {}
+    # Each module of the reader holds its own binding of a limit.
+    for module in (tokens, reader, operands):
+        for name, value in FUZZ_LIMITS.items():
+            if hasattr(module, name):
+                saved[module, name] = getattr(module, name)
+                setattr(module, name, value)
+    return saved
+
+
+def restore_limits(saved: dict[tuple[Any, str], int]) -> None:
+    for (module, name), value in saved.items():
+        setattr(module, name, value)
 
 
 def run_atheris(argv: list[str]) -> None:
     import atheris
 
     with atheris.instrument_imports(include=["nncalc"]):
-        import nncalc.errors
-        import nncalc.operands  # noqa: F401
+        pass
+
     lower_limits()
     atheris.Setup(argv, check_input)
     atheris.Fuzz()

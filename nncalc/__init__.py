@@ -19,17 +19,17 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "NncalcError": "nncalc.errors",
-    "cross_entropy": "nncalc.probability",
-    "cross_entropy_loss": "nncalc.weighted_xent",
-    "distillation_loss": "nncalc.distill",
-    "embedding_params": "nncalc.embeddings",
-    "entropy": "nncalc.probability",
-    "js_divergence": "nncalc.probability",
-    "kl_divergence": "nncalc.probability",
-    "kl_estimators": "nncalc.policy",
-    "kl_normal": "nncalc.gaussian",
-    "log_softmax": "nncalc.probability",
-    "softmax": "nncalc.probability",
+    "cross_entropy": "nncalc.core.xent",
+    "cross_entropy_loss": "nncalc.core.xent",
+    "distillation_loss": "nncalc.core.distill",
+    "embedding_params": "nncalc.core.embeddings",
+    "entropy": "nncalc.core.divergence",
+    "js_divergence": "nncalc.core.divergence",
+    "kl_divergence": "nncalc.core.divergence",
+    "kl_estimators": "nncalc.core.policy",
+    "kl_normal": "nncalc.core.gaussian",
+    "log_softmax": "nncalc.core.softmax",
+    "softmax": "nncalc.core.softmax",
 }
 
 __all__ = [
@@ -49,20 +49,14 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from nncalc.distill import distillation_loss
-    from nncalc.embeddings import embedding_params
+    from nncalc.core.distill import distillation_loss
+    from nncalc.core.divergence import entropy, js_divergence, kl_divergence
+    from nncalc.core.embeddings import embedding_params
+    from nncalc.core.gaussian import kl_normal
+    from nncalc.core.policy import kl_estimators
+    from nncalc.core.softmax import log_softmax, softmax
+    from nncalc.core.xent import cross_entropy, cross_entropy_loss
     from nncalc.errors import NncalcError
-    from nncalc.gaussian import kl_normal
-    from nncalc.policy import kl_estimators
-    from nncalc.probability import (
-        cross_entropy,
-        entropy,
-        js_divergence,
-        kl_divergence,
-        log_softmax,
-        softmax,
-    )
-    from nncalc.weighted_xent import cross_entropy_loss
 
 
 def __getattr__(name: str) -> Any:

@@ -1,3 +1,3 @@
-from nncalc.entry import main
+from nncalc.cli.entry import main
 
 main()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from nncalc.cli import app
+from nncalc.cli.app import app
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

@@ -28,8 +28,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nncalc import cross_entropy, entropy, js_divergence, kl_divergence, log_softmax, softmax
-from nncalc.numerics import row_sums
-from nncalc.probability import entropy_rows, js_rows, kl_rows, log_predictions
+from nncalc.core.divergence import entropy_rows, js_rows, kl_rows
+from nncalc.core.numerics import row_sums
+from nncalc.core.xent import log_predictions
 from tests import accuracy_reference as reference
 from tests.accuracy_cases import KLFamily, kl_families, long_pairs, near_pairs, random_pairs
 from tests.conftest import ROOT, run

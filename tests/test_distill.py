@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nncalc import NncalcError, distillation_loss, kl_divergence, softmax
-from nncalc.distill import kl_log_rows
+from nncalc.core.distill import kl_log_rows
 from tests.conftest import ok, one_line_error, run, run_process
 
 mpmath.mp.dps = 50

@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nncalc import embedding_params
+from nncalc.core.model_configs import families, preset_names, presets
 from nncalc.errors import NncalcError
-from nncalc.model_configs import families, preset_names, presets
 from tests.conftest import ROOT, one_line_error, run, run_process
 
 RECORD_KEYS = [
@@ -156,7 +156,7 @@ def test_preset_by_repo_and_in_any_case() -> None:
 
 
 def test_preset_names_complete_in_the_shell() -> None:
-    from nncalc.cli import _complete_preset
+    from nncalc.cli.app import _complete_preset
 
     assert _complete_preset("llama-3.2") == ["llama-3.2-1b", "llama-3.2-3b"]
     assert "list" in _complete_preset("")

@@ -35,9 +35,9 @@ import typer.main
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
-from nncalc import operands
-from nncalc.cli import app
+from nncalc.cli.app import app
 from nncalc.errors import _quote
+from nncalc.io import tokens as operands
 from tests.conftest import ROOT, nncalc_path, one_line_error, run, run_process
 
 # Cases per hypothesis test (README, "Limits", says how many run in all).
@@ -451,15 +451,11 @@ def test_literal_parser_agrees_with_the_reference(text: str) -> None:
 @cases("parser")
 @given(batch_bytes())
 def test_parser_agrees_with_the_reference_at_small_limits(data: bytes) -> None:
-    saved = {
-        name: getattr(operands, name) for name in harness.FUZZ_LIMITS if hasattr(operands, name)
-    }
-    harness.lower_limits()
+    saved = harness.lower_limits()
     try:
         harness.check_batch(data)
     finally:
-        for name, value in saved.items():
-            setattr(operands, name, value)
+        harness.restore_limits(saved)
 
 
 # --- input limits and @paths, one by one ---------------------------------------

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nncalc import NncalcError, kl_estimators
-from nncalc.policy import RunningMean, estimator_values
-from nncalc.special import expm1_minus_x
+from nncalc.core.policy import RunningMean, estimator_values
+from nncalc.core.special import expm1_minus_x
 from tests.conftest import ok, one_line_error, run, run_process
 
 mpmath.mp.dps = 50

@@ -18,8 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nncalc import reports
-from nncalc.sgd import (
+from nncalc.core.sgd import (
     SCHEDULES,
     OnlineLearner,
     Problem,
@@ -33,6 +32,7 @@ from nncalc.sgd import (
     problem_from_rows,
     synthetic_problem,
 )
+from nncalc.output.reports import sgd as reports
 from tests.conftest import BIN, nncalc_path, one_line_error, run, run_process
 
 mpmath.mp.dps = 50
@@ -656,7 +656,7 @@ def test_progress_bar_on_a_terminal_only_for_long_runs() -> None:
 def test_rich_is_not_imported_without_a_bar_or_table() -> None:
     code = (
         "import sys\n"
-        "from nncalc.cli import app\n"
+        "from nncalc.cli.app import app\n"
         "sys.argv = ['nncalc', 'sgd', '--format', 'plain']\n"
         "try:\n    app()\nexcept SystemExit:\n    pass\n"
         "sys.stderr.write(str(sorted(m for m in sys.modules if m.split('.')[0] == 'rich')))\n"

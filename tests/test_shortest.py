@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nncalc import render, shortest
+from nncalc.output import shortest
+from nncalc.output import text as render
 
 pytestmark = pytest.mark.skipif(
     not shortest.USABLE, reason="no 80-bit long double here: repr is used instead"

@@ -10,14 +10,14 @@ import sys
 import pytest
 import typer.main
 
-from nncalc import startup
-from nncalc.cli import app
+from nncalc.cli import startup
+from nncalc.cli.app import app
 from tests.conftest import nncalc_path, run, run_process
 
 PROBE = """
 import sys
 sys.argv = {argv!r}
-from nncalc.cli import app
+from nncalc.cli.app import app
 try:
     app()
 except SystemExit:
@@ -27,7 +27,7 @@ heavy = sorted(top & {{"rich", "pydantic", "pandas", "scipy", "polars"}})
 # Modules loaded for tables and sgd only (a lazy module not used yet is fine).
 heavy += [
     name
-    for name in ("nncalc.reports", "nncalc.sgd", "json")
+    for name in ("nncalc.output.reports", "nncalc.core.sgd", "json")
     if name in sys.modules and type(sys.modules[name]).__name__ != "_LazyModule"
 ]
 sys.stderr.write("\\n" + repr(heavy) + "\\n")
@@ -68,7 +68,7 @@ def test_every_option_kind_on_the_plain_path_stays_light() -> None:
 def test_a_drawn_table_imports_rich() -> None:
     stdout, heavy = imported_heavy("kl", "0,0,1,0", "0.1,0.2,0.6,0.1", "--format", "table")
     assert "0.5108" in stdout
-    assert heavy[0] == "rich" and "nncalc.reports" in heavy
+    assert heavy[0] == "rich" and "nncalc.output.reports" in heavy
 
 
 def simple_params() -> list[tuple[str, typer.core.TyperOption]]:

@@ -22,9 +22,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nncalc import fastcsv, progress, render
 from nncalc.errors import NncalcError
-from nncalc.operands import CHUNK_ROWS, BatchReader, Operand, aligned_chunks
+from nncalc.io import progress
+from nncalc.io.operands import Operand, aligned_chunks
+from nncalc.io.reader import CHUNK_ROWS, BatchReader
+from nncalc.output import fastcsv, spec
+from nncalc.output import text as render
 from tests.conftest import BIN, nncalc_path, one_line_error, run
 
 HAS_PROC = Path("/proc/self/status").exists()
@@ -39,7 +42,7 @@ def report():
     sys.stderr.write("\\nVmHWM " + peak.split()[1] + "\\n")
 atexit.register(report)
 sys.argv = ["nncalc", *sys.argv[1:]]
-from nncalc.cli import app
+from nncalc.cli.app import app
 app()
 """
 
@@ -394,7 +397,7 @@ def test_polars_is_imported_only_for_large_outputs(args: list[str], rows: int, u
     polars_or_skip()
     probe = (
         "import sys; sys.argv = ['nncalc', *sys.argv[1:]]\n"
-        "from nncalc.cli import app\n"
+        "from nncalc.cli.app import app\n"
         "try:\n    app()\n"
         "finally:\n    sys.stderr.write(str('polars' in sys.modules))\n"
     )
@@ -549,7 +552,7 @@ def test_a_closed_pipe_during_threaded_output_ends_quietly(big_logits: Path) -> 
 
 
 def test_tables_wait_for_rows_still_being_written(capsys: pytest.CaptureFixture[str]) -> None:
-    from nncalc import tables
+    from nncalc.output import tables
 
     writer = fastcsv.Background()
     release = threading.Event()
@@ -563,7 +566,7 @@ def test_tables_wait_for_rows_still_being_written(capsys: pytest.CaptureFixture[
     try:
         writer.submit(slow_rows)
         threading.Timer(0.2, release.set).start()
-        tables.render([render.Table("t", ["quantity", "value"], [["x", "1"]])])
+        tables.render([spec.Table("t", ["quantity", "value"], [["x", "1"]])])
     finally:
         monkeypatch.undo()
     out = capsys.readouterr().out

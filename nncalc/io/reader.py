@@ -1,151 +1,39 @@
-"""Operand text -> float64 rows: literal vectors, ``-`` (stdin) and ``@path``.
-
-A batch is read in blocks of lines (bounded by a line count and a size, and
-ended early when a pipe has nothing more ready), so memory stays flat and
-results are written before the input ends. Each block is parsed by NumPy's C
-reader; when that refuses a block, a line-by-line parser finds the exact row,
-column and token for the message.
-"""
+"""The block reader: a text stream -> float64 row chunks, flat in memory."""
 
 from __future__ import annotations
 
 import codecs
-import os
-import re
 import select
-import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any, BinaryIO, TextIO
+from typing import BinaryIO, TextIO
 
 import numpy as np
 
-from nncalc import progress
+from nncalc.core.arrays import FloatArray
 from nncalc.errors import NncalcError
-from nncalc.probability import FloatArray
-
-NUMBER = re.compile(
-    r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?|nan)",
-    re.IGNORECASE | re.ASCII,
+from nncalc.io.tokens import (
+    MAX_LINE_CHARS,
+    MAX_ROW_VALUES,
+    MAX_TOKEN_CHARS,
+    _ascii_hint,
+    _too_wide,
+    detect_separator,
+    has_long_token,
+    is_number,
+    parse_token,
+    split_line,
 )
-LITERAL_SPLIT = re.compile(r"\s*,\s*|\s+")
-NEGATIVE_LITERAL = re.compile(r"-(?:\d|\.\d|inf|nan)", re.IGNORECASE)
-SEPARATORS = (",", "\t", ";")
 
 CHUNK_ROWS = 16384
+
+
 CHUNK_BYTES = 2 << 20
+
+
 BLOCK_BYTES = 1 << 20  # one read: whatever is ready, up to this
-# Input limits (README, "Limits"): a clear error instead of unbounded memory.
-MAX_TOKEN_CHARS = 400
-MAX_ROW_VALUES = 1_000_000
-MAX_LINE_CHARS = 32_000_000
-# Bytes that can make up a number NumPy's reader accepts ("1.5e-3", "-inf", "nan").
-NUMBER_BYTES = np.zeros(256, dtype=bool)
-NUMBER_BYTES[list(b"0123456789+-.eEiInNfFaAtTyY")] = True
-# Look-alikes of ASCII digits and minus signs, for the hint in the message.
-MINUS_LOOKALIKES = "\u2212\u2010\u2011\u2012\u2013\u2014\ufe63\uff0d"
-
-
-def is_number(token: str) -> bool:
-    return NUMBER.fullmatch(token) is not None
-
-
-def parse_token(
-    token: str,
-    operand: str,
-    column: int,
-    row: int | None = None,
-    line: int | None = None,
-) -> float:
-    """One number; anything else is an error naming the token and its place."""
-    problem = None
-    if len(token) > MAX_TOKEN_CHARS:
-        problem = f"token longer than {MAX_TOKEN_CHARS} characters"
-    elif token == "":
-        problem = "empty value (two separators in a row?)"
-    elif not is_number(token):
-        problem = "not a number"
-    if problem is not None:
-        raise NncalcError(
-            problem,
-            operand=operand,
-            row=row,
-            column=column,
-            token=token,
-            line=line,
-            hint=_ascii_hint(token),
-        )
-    return float(token)
-
-
-def _ascii_hint(token: str) -> str | None:
-    """The fix for numbers written with non-ASCII minus signs or digits."""
-    if any(char in MINUS_LOOKALIKES for char in token):
-        return "write the minus sign as ASCII '-'"
-    if any(char.isdigit() and not char.isascii() for char in token):
-        return "write digits as ASCII 0-9"
-    return None
-
-
-def has_long_token(line: str) -> bool:
-    """Whether a line NumPy parsed holds a number longer than MAX_TOKEN_CHARS.
-
-    Such a number is a run of more than MAX_TOKEN_CHARS bytes that can occur
-    in numbers; the scan is vectorised, so wide rows stay cheap to check.
-    """
-    if len(line) <= MAX_TOKEN_CHARS:
-        return False
-    data = np.frombuffer(line.encode("utf-8", "replace"), dtype=np.uint8)
-    breaks = np.flatnonzero(~NUMBER_BYTES[data])
-    edges = np.concatenate(([-1], breaks, [len(data)]))
-    return bool((np.diff(edges) - 1 > MAX_TOKEN_CHARS).any())
-
-
-def split_literal(text: str) -> list[str]:
-    """Tokens of a literal vector: commas and/or whitespace, optional brackets."""
-    body = text.strip()
-    if body.startswith("[") and body.endswith("]"):
-        body = body[1:-1].strip()
-    if not body:
-        return []
-    return LITERAL_SPLIT.split(body)
-
-
-def _too_wide(operand: str, line: int | None = None, row: int | None = None) -> NncalcError:
-    where = f"line {line} has" if row is None and line is not None else "row has"
-    return NncalcError(
-        f"{where} more than {MAX_ROW_VALUES:,} values (the limit of a row)",
-        operand=operand,
-        row=row,
-        line=line,
-    )
-
-
-def parse_literal(text: str, operand: str) -> FloatArray:
-    """A literal vector operand as one row."""
-    tokens = split_literal(text)
-    if not tokens:
-        raise NncalcError("empty vector", operand=operand, token=text)
-    if len(tokens) > MAX_ROW_VALUES:
-        raise _too_wide(operand)
-    values = [parse_token(t, operand, i + 1) for i, t in enumerate(tokens)]
-    return np.array([values], dtype=np.float64)
-
-
-def detect_separator(line: str) -> str | None:
-    """The separator of an input, from its first data line (None: whitespace)."""
-    for separator in SEPARATORS:
-        if separator in line:
-            return separator
-    return None
-
-
-def split_line(line: str, separator: str | None) -> list[str]:
-    if separator is None:
-        return line.split()
-    return [token.strip() for token in line.split(separator)]
 
 
 class Chunk:
@@ -516,196 +404,3 @@ class BatchReader:
                 )
             rows.append(row)
         return np.array(rows, dtype=np.float64)
-
-
-class Operand:
-    """A named numeric operand: one literal row, or a batch read from a stream."""
-
-    def __init__(
-        self,
-        name: str,
-        *,
-        row: FloatArray | None = None,
-        reader: BatchReader | None = None,
-        source: str = "",
-    ) -> None:
-        self.name = name
-        self.row = row
-        self.reader = reader
-        self.source = source
-
-    @property
-    def is_batch(self) -> bool:
-        return self.reader is not None
-
-    @property
-    def labels(self) -> list[str] | None:
-        if self.reader is None:
-            return None
-        if not self.reader._started:
-            self.reader._start()
-        return self.reader.labels
-
-    def literal_chunk(self) -> Chunk:
-        assert self.row is not None
-        return Chunk(self.name, self.row, None)
-
-
-def stdin_stream() -> BinaryIO | TextIO:
-    """Standard input: its bytes when it has them (the reader decodes UTF-8)."""
-    buffer: BinaryIO | None = getattr(sys.stdin, "buffer", None)
-    return sys.stdin if buffer is None else buffer
-
-
-def stdin_is_terminal() -> bool:
-    try:
-        return sys.stdin.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-def open_file(path: str, operand: str, *, binary: bool = False) -> Any:
-    """Open ``@path`` for reading (UTF-8 text, or bytes), OS errors as one-line errors."""
-    where = {"operand": operand, "token": "@" + path}
-    if os.path.isdir(path):
-        raise NncalcError("is a directory, not a file", **where)  # type: ignore[arg-type]
-    try:
-        if binary:
-            return open(path, "rb")
-        return open(path, encoding="utf-8-sig", newline=None)
-    except FileNotFoundError:
-        raise NncalcError("no such file", **where) from None  # type: ignore[arg-type]
-    except PermissionError:
-        raise NncalcError("permission denied", **where) from None  # type: ignore[arg-type]
-    except OSError as error:
-        raise NncalcError(f"cannot read: {error.strerror}", **where) from None  # type: ignore[arg-type]
-    except ValueError:  # a NUL byte in the path
-        raise NncalcError("cannot read: not a valid path", **where) from None  # type: ignore[arg-type]
-
-
-class StdinClaim:
-    """Only one operand can read standard input."""
-
-    def __init__(self) -> None:
-        self.taken_by: str | None = None
-
-    def take(self, operand: str) -> BinaryIO | TextIO:
-        if self.taken_by is not None:
-            raise NncalcError(
-                f"{self.taken_by} already reads standard input; give {operand} as a "
-                "literal or @file",
-                operand=operand,
-            )
-        self.taken_by = operand
-        return stdin_stream()
-
-
-class MissingOperand(NncalcError):
-    """An operand was omitted while stdin is a terminal: show usage, exit 2."""
-
-
-def open_operand(text: str | None, name: str, claim: StdinClaim) -> Operand:
-    """Resolve operand text: literal, ``-``, ``@path``, or omitted (stdin)."""
-    if text is None:
-        if stdin_is_terminal():
-            raise MissingOperand(f"missing operand {name} (give it, or pipe rows on stdin)")
-        text = "-"
-    if text == "-":
-        return Operand(name, reader=BatchReader(claim.take(name), name), source="stdin")
-    if text.startswith("@"):
-        stream: BinaryIO = open_file(text[1:], name, binary=True)
-        reader = BatchReader(stream, name, on_read=progress.tracker(text, stream))
-        return Operand(name, reader=reader, source=text)
-    return Operand(name, row=parse_literal(text, name), source="literal")
-
-
-def read_labels(text: str) -> list[str]:
-    """Class labels: ``a,b,c`` or ``@vocab.txt`` (one label per line)."""
-    if text.startswith("@"):
-        with open_file(text[1:], "--labels") as handle:
-            return _label_lines(handle, text)
-    return [label.strip() for label in text.split(",")]
-
-
-def _label_lines(handle: TextIO, source: str) -> list[str]:
-    """Non-blank lines of a labels file, within the input limits."""
-    labels: list[str] = []
-    where = {"operand": "--labels", "token": source}
-    try:
-        while raw := handle.readline(MAX_LINE_CHARS + 1):
-            if len(raw) > MAX_LINE_CHARS and not raw.endswith("\n"):
-                message = f"a line is longer than {MAX_LINE_CHARS:,} characters"
-                raise NncalcError(message, **where)  # type: ignore[arg-type]
-            if label := raw.strip():
-                labels.append(label)
-            if len(labels) > MAX_ROW_VALUES:
-                raise NncalcError(f"more than {MAX_ROW_VALUES:,} labels", **where)  # type: ignore[arg-type]
-    except UnicodeDecodeError:
-        raise NncalcError("not UTF-8 text", **where) from None  # type: ignore[arg-type]
-    except OSError as error:
-        raise NncalcError(f"cannot read: {error.strerror}", **where) from None  # type: ignore[arg-type]
-    return labels
-
-
-def aligned_chunks(operands: list[Operand]) -> Iterator[list[Chunk]]:
-    """Chunks of several operands, row-aligned.
-
-    Literal operands repeat their one row with every chunk (the math
-    broadcasts it); batches are read in lockstep, each a block at a time, and
-    a chunk holds as many rows as every batch has ready (so a wide batch
-    bounds the rows of a narrow one). Batches must have equally many rows.
-    Yields once when every operand is a literal.
-    """
-    batches = [op for op in operands if op.reader is not None]
-    if not batches:
-        yield [op.literal_chunk() for op in operands]
-        return
-    while True:
-        for op in batches:
-            assert op.reader is not None
-            if op.reader.pending == 0:
-                op.reader.fill()
-        _check_row_counts(batches)
-        rows = min(op.reader.pending for op in batches if op.reader is not None)
-        if rows == 0:
-            return
-        by_name = {op.name: op.reader.take(rows) for op in batches if op.reader is not None}
-        yield [by_name[op.name] if op.reader is not None else op.literal_chunk() for op in operands]
-
-
-def _check_row_counts(batches: list[Operand]) -> None:
-    """Fail as soon as the batches are known to have different numbers of rows."""
-    lead, *others = batches
-    first = lead.reader
-    assert first is not None
-    if first.pending == 0 and first.rows_read == 0:
-        raise NncalcError("input has no data rows", operand=lead.name)
-    for other in others:
-        second = other.reader
-        assert second is not None
-        first_rows = first.rows_read + first.pending
-        second_rows = second.rows_read + second.pending
-        if first.done and second_rows > first_rows:
-            raise _row_count_error(lead, other, first_rows, more=other)
-        if second.done and first_rows > second_rows:
-            raise _row_count_error(lead, other, second_rows, more=lead)
-
-
-def _row_count_error(a: Operand, b: Operand, rows: int, *, more: Operand) -> NncalcError:
-    short = b if more is a else a
-    return NncalcError(
-        f"{more.name} has more rows than {short.name} ({short.name} ends after {rows} rows); "
-        "batches pair row by row and must have the same number of rows",
-        operand=more.name,
-        row=rows + 1,
-    )
-
-
-def protect_negative_literals(args: list[str]) -> list[str]:
-    """Let ``-1,0,1`` through the option parser as an operand.
-
-    A token that starts like a negative number gets a leading space: the
-    option parser no longer sees a dash first, and the operand parser and
-    float options ignore surrounding whitespace.
-    """
-    return [" " + arg if NEGATIVE_LITERAL.match(arg) else arg for arg in args]

@@ -13,7 +13,7 @@ INTERRUPTED = 130
 
 def main() -> None:
     try:
-        from nncalc.cli import app
+        from nncalc.cli.app import app
 
         app(prog_name="nncalc")
     except KeyboardInterrupt:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from nncalc.probability import FloatArray
+from nncalc.core.arrays import FloatArray
 
 LONG = np.longdouble
 USABLE = np.finfo(LONG).nmant >= 63 and np.finfo(LONG).maxexp >= 16384

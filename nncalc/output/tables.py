@@ -14,7 +14,8 @@ from rich.console import Console
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from nncalc.render import Bar, Table, rows_written
+from nncalc.output.spec import Bar, Table
+from nncalc.output.text import rows_written
 
 BAR_WIDTH = 20
 MIN_TEXT_WIDTH = 6  # narrowest a folding text column gets on a narrow terminal

@@ -21,67 +21,52 @@ import typer
 from typer._click.exceptions import ClickException, UsageError
 from typer.core import TyperGroup
 
-from nncalc import __version__, progress, startup
-from nncalc.distill import DEFAULT_ALPHA, check_alpha, distill_rows
-from nncalc.embeddings import DTYPE_BYTES, embedding_params
+from nncalc import __version__
+from nncalc.cli import startup
+from nncalc.core.arrays import DEFAULT_TOL, FloatArray
+from nncalc.core.distill import DEFAULT_ALPHA, check_alpha, distill_rows
+from nncalc.core.distribution import (
+    as_distribution,
+    class_indices,
+    pair_rows,
+    validate_distribution,
+)
+from nncalc.core.divergence import entropy_rows, js_rows, kl_rows
+from nncalc.core.embeddings import DTYPE_BYTES, embedding_params
+from nncalc.core.gaussian import check_gaussian, kl_normal_terms
+from nncalc.core.policy import ESTIMATORS, RunningMean, check_log_probs, estimator_values
+from nncalc.core.softmax import check_logits, log_softmax, softmax
+from nncalc.core.xent import (
+    check_smoothing,
+    check_weight,
+    index_xent_rows,
+    log_predictions,
+    nll_rows,
+    smoothed_target,
+    soft_xent_rows_weighted,
+)
 from nncalc.errors import CheckFailed, ExitCode, NncalcError
-from nncalc.gaussian import check_gaussian, kl_normal_terms
-from nncalc.operands import (
-    Chunk,
+from nncalc.io import progress
+from nncalc.io.operands import (
     MissingOperand,
     Operand,
     StdinClaim,
     aligned_chunks,
     open_operand,
-    parse_literal,
-    protect_negative_literals,
     read_labels,
 )
-from nncalc.policy import ESTIMATORS, RunningMean, check_log_probs, estimator_values
-from nncalc.probability import (
-    DEFAULT_TOL,
-    FloatArray,
-    as_distribution,
-    check_logits,
-    class_indices,
-    entropy_rows,
-    js_rows,
-    kl_rows,
-    log_predictions,
-    log_softmax,
-    nll_rows,
-    pair_rows,
-    softmax,
-    validate_distribution,
-)
-from nncalc.render import (
-    Base,
-    Bounds,
-    Format,
-    Output,
-    PipeClosed,
-    Reduction,
-    ScalarSink,
-    Table,
-    VectorSink,
-    all_rows_written,
-    stdout_is_terminal,
-    write_record,
-)
-from nncalc.weighted_xent import (
-    check_smoothing,
-    check_weight,
-    index_xent_rows,
-    smoothed_target,
-    soft_xent_rows_weighted,
-)
+from nncalc.io.reader import Chunk
+from nncalc.io.tokens import parse_literal, protect_negative_literals
+from nncalc.output.sinks import ScalarSink, VectorSink, write_record
+from nncalc.output.spec import Base, Bounds, Format, Output, Reduction, Table, stdout_is_terminal
+from nncalc.output.text import PipeClosed, all_rows_written
 
 if TYPE_CHECKING:
-    from nncalc import reports
-    from nncalc import sgd as sgd_core
+    from nncalc.core import sgd as sgd_core
+    from nncalc.output import reports
 else:  # loaded when first used: a one-liner draws no table and runs no sgd
-    reports = startup.lazy_module("nncalc.reports")
-    sgd_core = startup.lazy_module("nncalc.sgd")
+    reports = startup.lazy_module("nncalc.output.reports")
+    sgd_core = startup.lazy_module("nncalc.core.sgd")
 
 CLASS_INDEX = re.compile(r"\s*\d+\s*")
 
@@ -1095,7 +1080,7 @@ DtypeChoice = Enum("DtypeChoice", {name: name for name in DTYPE_BYTES}, type=str
 
 
 def _complete_preset(incomplete: str) -> list[str]:
-    from nncalc.model_configs import preset_names
+    from nncalc.core.model_configs import preset_names
 
     return [name for name in ["list", *preset_names()] if name.startswith(incomplete.lower())]
 
@@ -1196,7 +1181,7 @@ def embed_params(
 
     Example: nncalc embed-params --preset llama-3-8b --dtype bf16
     """
-    from nncalc import model_configs as models
+    from nncalc.core import model_configs as models
 
     output = Output(fmt, digits)
     if preset is not None and preset.strip().lower() == "list":
@@ -1242,8 +1227,8 @@ def embed_params(
 
 def _write_presets(output: Output) -> None:
     """``--preset list``: names on a pipe (plain), every column in csv/json/table."""
-    from nncalc.model_configs import preset_summaries
-    from nncalc.render import json_value, write
+    from nncalc.core.model_configs import preset_summaries
+    from nncalc.output.text import json_value, write
 
     rows = preset_summaries()
     columns = list(rows[0])
@@ -1259,8 +1244,8 @@ def _write_presets(output: Output) -> None:
         ]
         write('{"presets": [' + ", ".join(items) + "]}\n", flush=True)
     else:
-        from nncalc import tables
-        from nncalc.render import Table
+        from nncalc.output import tables
+        from nncalc.output.spec import Table
 
         # The repo column stays out of the table: it would not fit a terminal.
         shown = [name for name in columns if name != "repo"]

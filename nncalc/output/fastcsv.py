@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from nncalc.probability import FloatArray
+from nncalc.core.arrays import FloatArray
 
 # From here up (and at 0), polars lays numbers out exactly as repr does.
 REPR_LAYOUT_FROM = 1e-4

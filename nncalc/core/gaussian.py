@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from nncalc.core.arrays import FloatArray, as_rows
+from nncalc.core.special import expm1_minus_x
 from nncalc.errors import NncalcError
-from nncalc.probability import FloatArray, as_rows
-from nncalc.special import expm1_minus_x
 
 __all__ = ["check_gaussian", "kl_normal", "kl_normal_terms", "log_variance_difference"]
 

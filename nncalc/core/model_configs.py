@@ -105,7 +105,7 @@ class ConfigText:
 
 @cache
 def _data(name: str) -> dict[str, Any]:
-    text = resources.files("nncalc").joinpath(name).read_text(encoding="utf-8")
+    text = resources.files("nncalc.core").joinpath(name).read_text(encoding="utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 

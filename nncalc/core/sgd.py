@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from nncalc.core.arrays import FloatArray
 from nncalc.errors import NncalcError
-from nncalc.probability import FloatArray
 
 SCHEDULES = ("constant", "step", "inverse-sqrt", "cosine")
 ONLINE_SCHEDULES = ("constant", "inverse-sqrt")

@@ -1,22 +1,4 @@
-"""Cross-entropy with PyTorch's options: class weights, label smoothing, ignored targets.
-
-The same numbers as ``torch.nn.functional.cross_entropy`` for the same
-inputs. With C classes, weights w (default all 1) and smoothing eps:
-
-- index target y: the row's loss is sum_c w_c t_c (-log q_c) with the
-  smoothed target t = (1 - eps) onehot(y) + eps / C (without smoothing:
-  w_y (-log q_y)); a row whose target is the ignore index has loss 0. The
-  mean divides the summed loss by the sum of w_y over the rows not ignored.
-- soft target y (a distribution per row): t = (1 - eps) y + eps / C, the
-  row's loss is sum_c w_c t_c (-log q_c), and the mean divides by the number
-  of rows (weights do not enter the denominator). Ignoring an index makes
-  no sense here; the CLI refuses it.
-
-Each row function returns (losses, denominators): a mean over any set of
-rows is sum(losses) / sum(denominators). A zero weight or target times an
-infinite -log q counts 0 (PyTorch would give nan; this only happens when
-probabilities, not logits, contain zeros). NumPy only.
-"""
+"""Cross-entropy: index or soft targets, PyTorch's weights, smoothing and ignore_index."""
 
 from __future__ import annotations
 
@@ -26,25 +8,117 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from nncalc.errors import NncalcError
-from nncalc.probability import (
-    FloatArray,
-    IntArray,
+from nncalc.core.arrays import DEFAULT_TOL, FloatArray, IntArray, _scalar_like, as_rows
+from nncalc.core.distribution import (
+    _rescaled,
     as_distribution,
-    as_rows,
     class_indices,
-    log_predictions,
     pair_rows,
+    validate_distribution,
 )
+from nncalc.core.divergence import _log_probabilities, entropy_rows
+from nncalc.core.numerics import row_sums
+from nncalc.core.softmax import log_softmax
+from nncalc.errors import NncalcError
 
-__all__ = [
-    "check_smoothing",
-    "check_weight",
-    "cross_entropy_loss",
-    "index_xent_rows",
-    "smoothed_target",
-    "soft_xent_rows_weighted",
-]
+
+def cross_entropy(
+    target: npt.ArrayLike,
+    pred: npt.ArrayLike,
+    *,
+    from_logits: bool = False,
+    temperature: float = 1.0,
+    eps: float | None = None,
+    tol: float = DEFAULT_TOL,
+    normalize: bool = False,
+) -> Any:
+    """Cross-entropy H(y, y_hat) = -sum y log y_hat in nats, row-wise.
+
+    ``target`` is an integer array of class indices (one per row) or rows of
+    distributions (soft or one-hot). ``pred`` is probabilities, validated as
+    in :func:`kl_divergence`, or logits with ``from_logits`` (through
+    :func:`log_softmax`, finite for any finite logits). A true class with
+    probability 0 gives inf. ``eps`` clips probabilities to [eps, 1 - eps]
+    and renormalises, as scikit-learn's ``log_loss`` does.
+
+    Accuracy: <= 2e-14 relative (tested), from probabilities down to 1e-300
+    or from logits: the terms -y log y_hat are all >= 0 and each log y_hat is
+    accurate to a few ulp (see :func:`log_predictions`). Never below the
+    entropy of the target (so cross-entropy - entropy is never negative).
+    """
+    log_q = log_predictions(
+        pred,
+        from_logits=from_logits,
+        temperature=temperature,
+        eps=eps,
+        tol=tol,
+        normalize=normalize,
+    )
+    target_array = np.asarray(target)
+    if target_array.dtype.kind in "iu" and target_array.ndim <= 1:
+        indices = class_indices(target_array, log_q.shape[1])
+        result = nll_rows(indices, log_q)
+    else:
+        y, _ = validate_distribution(target_array, tol=tol, normalize=normalize)
+        y, log_q = pair_rows(y, log_q)
+        result = soft_xent_rows(y, log_q)
+    return _scalar_like(result, target, pred)
+
+
+def log_predictions(
+    pred: npt.ArrayLike,
+    *,
+    from_logits: bool = False,
+    temperature: float = 1.0,
+    eps: float | None = None,
+    tol: float = DEFAULT_TOL,
+    normalize: bool = False,
+) -> FloatArray:
+    """log y_hat per row: log-softmax of logits, or log of checked probabilities.
+
+    Probability rows are renormalised exactly: each entry is log(p / sum p)
+    to a few ulp, including a p within 1e-20 of the whole row sum (whose
+    log is tiny) and subnormal p; 0 gives -inf.
+    """
+    if from_logits:
+        return np.asarray(log_softmax(as_rows(pred), temperature), dtype=np.float64)
+    if eps is None:
+        rows, sums = validate_distribution(pred, tol=tol, normalize=normalize)
+        return _log_probabilities(rows, sums)
+    if not 0 < eps < 0.5:
+        raise NncalcError(f"eps must be in (0, 0.5), got {eps!r}")
+    q = as_distribution(pred, tol=tol, normalize=normalize)
+    return _log_probabilities(np.clip(q, eps, 1.0 - eps))
+
+
+def nll_rows(indices: IntArray, log_q: FloatArray) -> FloatArray:
+    """-log y_hat[y] per row, broadcasting a single row of either side."""
+    if len(indices) != len(log_q):
+        if len(log_q) == 1:
+            log_q = np.broadcast_to(log_q, (len(indices), log_q.shape[1]))
+        elif len(indices) == 1:
+            indices = np.broadcast_to(indices, (len(log_q),))
+        else:
+            raise NncalcError(
+                f"{len(indices)} targets for {len(log_q)} rows of predictions; they must match"
+            )
+    return -log_q[np.arange(len(indices)), indices]
+
+
+def soft_xent_rows(y: FloatArray, log_q: FloatArray) -> FloatArray:
+    """-sum y' log y_hat per row, y' = y / sum y renormalised exactly; 0 * log 0 = 0.
+
+    ``log_q`` holds normalised log-probabilities (:func:`log_predictions`).
+    The terms are >= 0. Since H(y, q) >= H(y) for every distribution q, a
+    result that rounding put below the entropy of y (possible only when
+    KL(y || q) is below an ulp of H) is raised to it: cross-entropy minus
+    entropy is never negative.
+    """
+    y, sums = _rescaled(y, row_sums(y))
+    with np.errstate(invalid="ignore"):
+        terms = np.where(y > 0, y * -log_q, 0.0)
+    result: FloatArray = np.maximum(row_sums(terms) / sums, entropy_rows(y))
+    return result
 
 
 def check_smoothing(smoothing: float) -> None:

@@ -1,10 +1,4 @@
-"""Elementary functions written to avoid cancellation.
-
-``e^x - 1 - x`` appears in the Gaussian KL (with x the log-variance ratio)
-and in Schulman's k3 estimator (with x = log r). Both are >= 0 and vanish
-to second order at x = 0, where ``expm1(x) - x`` loses relative accuracy
-(all of it below |x| ~ 1e-8). NumPy only.
-"""
+"""expm1(x) - x without cancellation."""
 
 from __future__ import annotations
 
@@ -13,9 +7,11 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from nncalc.probability import FloatArray
+from nncalc.core.arrays import FloatArray
 
 SERIES_RADIUS = 1.0
+
+
 # e^x - 1 - x = x^2 sum_{n>=2} x^(n-2) / n!; 24 terms reach 1/25! ~ 6e-26 at |x| = 1.
 _COEFFICIENTS = [1.0 / math.factorial(n) for n in range(2, 26)]
 

@@ -18,16 +18,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from nncalc.core.arrays import FloatArray, as_rows
+from nncalc.core.distribution import class_indices, pair_rows
+from nncalc.core.softmax import log_softmax
+from nncalc.core.special import expm1_minus_x
+from nncalc.core.xent import nll_rows
 from nncalc.errors import NncalcError
-from nncalc.probability import (
-    FloatArray,
-    as_rows,
-    class_indices,
-    log_softmax,
-    nll_rows,
-    pair_rows,
-)
-from nncalc.special import expm1_minus_x
 
 __all__ = [
     "DEFAULT_ALPHA",

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from nncalc.core.arrays import FloatArray, as_rows
+from nncalc.core.special import expm1_minus_x
 from nncalc.errors import NncalcError
-from nncalc.probability import FloatArray, as_rows
-from nncalc.special import expm1_minus_x
 
 __all__ = ["ESTIMATORS", "RunningMean", "check_log_probs", "estimator_values", "kl_estimators"]
 

@@ -1,35 +1,24 @@
-"""Floating-point building blocks for the probability formulas.
-
-float64 rounding hurts those formulas in a few known places, and this module
-holds what they use there:
-
-- ``two_sum`` / ``two_product``: error-free transformations (Knuth, Dekker):
-  the rounding error of a sum or product, exactly, as a second float. Softmax
-  uses them where the rounding of (z - max) / T would become a relative error
-  of exp(.) (|z - max| / T >= 32).
-- ``kl_excess_near``: h(1 + d) = (1 + d) log(1 + d) - d, the KL term
-  q h(p/q), for |d| <= 1/4 where the closed form cancels.
-- ``js_excess``: g(a) = (1 + a) log(1 + a) + (1 - a) log(1 - a), the JS term.
-
-NumPy only; every function works elementwise on float64 arrays.
-"""
+"""Error-free transformations and series: exact sums, TwoSum/TwoProduct, KL and JS near equality."""
 
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 
-FloatArray = npt.NDArray[np.float64]
+from nncalc.core.arrays import FloatArray
 
 # 2^27 + 1: splits a float64 into two halves of at most 26 bits (Veltkamp).
 _SPLITTER = 134217729.0
+
 
 # h near 1: with t = d / (2 + d) (so 1 + d = (1 + t) / (1 - t) and
 # log(1 + d) = 2 atanh t), h(1 + d) = 2 t^2 (1 + B (t^2 + t)) / (1 - t) with
 # B(x) = sum_{k>=0} x^k / (2k + 3). For |d| <= 1/4, |t| <= 1/7 and x <= 1/49:
 # ten terms leave a truncation error below 1e-18 relative.
 KL_NEAR = 0.25
+
+
 _B_COEFFICIENTS = [1.0 / (2 * k + 3) for k in range(10)]
+
 
 # g(a) = 2 a atanh(a) + log1p(-a^2): the two parts differ in sign but at most
 # by a factor ~2.7 below a = 0.9, so the sum keeps ~10 ulp; above, the form

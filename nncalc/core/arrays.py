@@ -1,0 +1,62 @@
+"""Array types and helpers shared by the core: rows, tokens, result shapes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from nncalc.errors import NncalcError
+
+FloatArray = npt.NDArray[np.float64]
+
+
+IntArray = npt.NDArray[np.int64]
+
+
+DEFAULT_TOL = 1e-6
+EPSILON = float(np.finfo(np.float64).eps)
+
+
+NORMALIZE_HINT = "pass --normalize to rescale it, or --logits if these are logits"
+
+
+def as_rows(values: npt.ArrayLike) -> FloatArray:
+    """``values`` as a 2-D float64 array of rows (a 1-D input is one row)."""
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim == 0:
+        array = array.reshape(1, 1)
+    elif array.ndim == 1:
+        array = array.reshape(1, -1)
+    elif array.ndim != 2:
+        raise NncalcError(f"expected a vector or a batch of rows, got {array.ndim} dimensions")
+    if array.shape[1] == 0:
+        raise NncalcError("no values", row=1)
+    return array
+
+
+def _first(mask: npt.NDArray[np.bool_]) -> tuple[int, int]:
+    """(row, column) of the first True entry of a 2-D mask, 1-based."""
+    row, column = np.argwhere(mask)[0]
+    return int(row) + 1, int(column) + 1
+
+
+def _token(value: float) -> str:
+    return repr(float(value))
+
+
+def _index_token(value: float) -> str:
+    """A class index as written: '3', not '3.0' (huge values stay floats)."""
+    number = float(value)
+    return str(int(number)) if abs(number) < 2.0**53 else repr(number)
+
+
+def _like_input(result: FloatArray, logits: npt.ArrayLike) -> Any:
+    return result[0] if np.ndim(logits) <= 1 else result
+
+
+def _scalar_like(result: FloatArray, *inputs: npt.ArrayLike) -> Any:
+    if all(np.ndim(x) <= 1 for x in inputs):
+        return float(result[0])
+    return result

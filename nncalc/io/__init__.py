@@ -1,0 +1,1 @@
+"""Operands -> row chunks: literal vectors, stdin and @files, one reader."""

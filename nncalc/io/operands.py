@@ -1,0 +1,197 @@
+"""Operands: literal vectors, '-' (stdin) and @path, opened and read in aligned chunks."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from typing import Any, BinaryIO, TextIO
+
+from nncalc.core.arrays import FloatArray
+from nncalc.errors import NncalcError
+from nncalc.io import progress
+from nncalc.io.reader import BatchReader, Chunk
+from nncalc.io.tokens import MAX_LINE_CHARS, MAX_ROW_VALUES, parse_literal
+
+
+class Operand:
+    """A named numeric operand: one literal row, or a batch read from a stream."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        row: FloatArray | None = None,
+        reader: BatchReader | None = None,
+        source: str = "",
+    ) -> None:
+        self.name = name
+        self.row = row
+        self.reader = reader
+        self.source = source
+
+    @property
+    def is_batch(self) -> bool:
+        return self.reader is not None
+
+    @property
+    def labels(self) -> list[str] | None:
+        if self.reader is None:
+            return None
+        if not self.reader._started:
+            self.reader._start()
+        return self.reader.labels
+
+    def literal_chunk(self) -> Chunk:
+        assert self.row is not None
+        return Chunk(self.name, self.row, None)
+
+
+def stdin_stream() -> BinaryIO | TextIO:
+    """Standard input: its bytes when it has them (the reader decodes UTF-8)."""
+    buffer: BinaryIO | None = getattr(sys.stdin, "buffer", None)
+    return sys.stdin if buffer is None else buffer
+
+
+def stdin_is_terminal() -> bool:
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def open_file(path: str, operand: str, *, binary: bool = False) -> Any:
+    """Open ``@path`` for reading (UTF-8 text, or bytes), OS errors as one-line errors."""
+    where = {"operand": operand, "token": "@" + path}
+    if os.path.isdir(path):
+        raise NncalcError("is a directory, not a file", **where)  # type: ignore[arg-type]
+    try:
+        if binary:
+            return open(path, "rb")
+        return open(path, encoding="utf-8-sig", newline=None)
+    except FileNotFoundError:
+        raise NncalcError("no such file", **where) from None  # type: ignore[arg-type]
+    except PermissionError:
+        raise NncalcError("permission denied", **where) from None  # type: ignore[arg-type]
+    except OSError as error:
+        raise NncalcError(f"cannot read: {error.strerror}", **where) from None  # type: ignore[arg-type]
+    except ValueError:  # a NUL byte in the path
+        raise NncalcError("cannot read: not a valid path", **where) from None  # type: ignore[arg-type]
+
+
+class StdinClaim:
+    """Only one operand can read standard input."""
+
+    def __init__(self) -> None:
+        self.taken_by: str | None = None
+
+    def take(self, operand: str) -> BinaryIO | TextIO:
+        if self.taken_by is not None:
+            raise NncalcError(
+                f"{self.taken_by} already reads standard input; give {operand} as a "
+                "literal or @file",
+                operand=operand,
+            )
+        self.taken_by = operand
+        return stdin_stream()
+
+
+class MissingOperand(NncalcError):
+    """An operand was omitted while stdin is a terminal: show usage, exit 2."""
+
+
+def open_operand(text: str | None, name: str, claim: StdinClaim) -> Operand:
+    """Resolve operand text: literal, ``-``, ``@path``, or omitted (stdin)."""
+    if text is None:
+        if stdin_is_terminal():
+            raise MissingOperand(f"missing operand {name} (give it, or pipe rows on stdin)")
+        text = "-"
+    if text == "-":
+        return Operand(name, reader=BatchReader(claim.take(name), name), source="stdin")
+    if text.startswith("@"):
+        stream: BinaryIO = open_file(text[1:], name, binary=True)
+        reader = BatchReader(stream, name, on_read=progress.tracker(text, stream))
+        return Operand(name, reader=reader, source=text)
+    return Operand(name, row=parse_literal(text, name), source="literal")
+
+
+def read_labels(text: str) -> list[str]:
+    """Class labels: ``a,b,c`` or ``@vocab.txt`` (one label per line)."""
+    if text.startswith("@"):
+        with open_file(text[1:], "--labels") as handle:
+            return _label_lines(handle, text)
+    return [label.strip() for label in text.split(",")]
+
+
+def _label_lines(handle: TextIO, source: str) -> list[str]:
+    """Non-blank lines of a labels file, within the input limits."""
+    labels: list[str] = []
+    where = {"operand": "--labels", "token": source}
+    try:
+        while raw := handle.readline(MAX_LINE_CHARS + 1):
+            if len(raw) > MAX_LINE_CHARS and not raw.endswith("\n"):
+                message = f"a line is longer than {MAX_LINE_CHARS:,} characters"
+                raise NncalcError(message, **where)  # type: ignore[arg-type]
+            if label := raw.strip():
+                labels.append(label)
+            if len(labels) > MAX_ROW_VALUES:
+                raise NncalcError(f"more than {MAX_ROW_VALUES:,} labels", **where)  # type: ignore[arg-type]
+    except UnicodeDecodeError:
+        raise NncalcError("not UTF-8 text", **where) from None  # type: ignore[arg-type]
+    except OSError as error:
+        raise NncalcError(f"cannot read: {error.strerror}", **where) from None  # type: ignore[arg-type]
+    return labels
+
+
+def aligned_chunks(operands: list[Operand]) -> Iterator[list[Chunk]]:
+    """Chunks of several operands, row-aligned.
+
+    Literal operands repeat their one row with every chunk (the math
+    broadcasts it); batches are read in lockstep, each a block at a time, and
+    a chunk holds as many rows as every batch has ready (so a wide batch
+    bounds the rows of a narrow one). Batches must have equally many rows.
+    Yields once when every operand is a literal.
+    """
+    batches = [op for op in operands if op.reader is not None]
+    if not batches:
+        yield [op.literal_chunk() for op in operands]
+        return
+    while True:
+        for op in batches:
+            assert op.reader is not None
+            if op.reader.pending == 0:
+                op.reader.fill()
+        _check_row_counts(batches)
+        rows = min(op.reader.pending for op in batches if op.reader is not None)
+        if rows == 0:
+            return
+        by_name = {op.name: op.reader.take(rows) for op in batches if op.reader is not None}
+        yield [by_name[op.name] if op.reader is not None else op.literal_chunk() for op in operands]
+
+
+def _check_row_counts(batches: list[Operand]) -> None:
+    """Fail as soon as the batches are known to have different numbers of rows."""
+    lead, *others = batches
+    first = lead.reader
+    assert first is not None
+    if first.pending == 0 and first.rows_read == 0:
+        raise NncalcError("input has no data rows", operand=lead.name)
+    for other in others:
+        second = other.reader
+        assert second is not None
+        first_rows = first.rows_read + first.pending
+        second_rows = second.rows_read + second.pending
+        if first.done and second_rows > first_rows:
+            raise _row_count_error(lead, other, first_rows, more=other)
+        if second.done and first_rows > second_rows:
+            raise _row_count_error(lead, other, second_rows, more=lead)
+
+
+def _row_count_error(a: Operand, b: Operand, rows: int, *, more: Operand) -> NncalcError:
+    short = b if more is a else a
+    return NncalcError(
+        f"{more.name} has more rows than {short.name} ({short.name} ends after {rows} rows); "
+        "batches pair row by row and must have the same number of rows",
+        operand=more.name,
+        row=rows + 1,
+    )

@@ -1,0 +1,155 @@
+"""Operand text -> numbers: tokens, literal vectors, separators, negative literals."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from nncalc.core.arrays import FloatArray
+from nncalc.errors import NncalcError
+
+NUMBER = re.compile(
+    r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?|nan)",
+    re.IGNORECASE | re.ASCII,
+)
+
+
+LITERAL_SPLIT = re.compile(r"\s*,\s*|\s+")
+
+
+NEGATIVE_LITERAL = re.compile(r"-(?:\d|\.\d|inf|nan)", re.IGNORECASE)
+
+
+SEPARATORS = (",", "\t", ";")
+
+
+# Input limits (README, "Limits"): a clear error instead of unbounded memory.
+MAX_TOKEN_CHARS = 400
+
+
+MAX_ROW_VALUES = 1_000_000
+
+
+MAX_LINE_CHARS = 32_000_000
+
+
+# Bytes that can make up a number NumPy's reader accepts ("1.5e-3", "-inf", "nan").
+NUMBER_BYTES = np.zeros(256, dtype=bool)
+
+
+NUMBER_BYTES[list(b"0123456789+-.eEiInNfFaAtTyY")] = True
+
+
+# Look-alikes of ASCII digits and minus signs, for the hint in the message.
+MINUS_LOOKALIKES = "\u2212\u2010\u2011\u2012\u2013\u2014\ufe63\uff0d"
+
+
+def is_number(token: str) -> bool:
+    return NUMBER.fullmatch(token) is not None
+
+
+def parse_token(
+    token: str,
+    operand: str,
+    column: int,
+    row: int | None = None,
+    line: int | None = None,
+) -> float:
+    """One number; anything else is an error naming the token and its place."""
+    problem = None
+    if len(token) > MAX_TOKEN_CHARS:
+        problem = f"token longer than {MAX_TOKEN_CHARS} characters"
+    elif token == "":
+        problem = "empty value (two separators in a row?)"
+    elif not is_number(token):
+        problem = "not a number"
+    if problem is not None:
+        raise NncalcError(
+            problem,
+            operand=operand,
+            row=row,
+            column=column,
+            token=token,
+            line=line,
+            hint=_ascii_hint(token),
+        )
+    return float(token)
+
+
+def _ascii_hint(token: str) -> str | None:
+    """The fix for numbers written with non-ASCII minus signs or digits."""
+    if any(char in MINUS_LOOKALIKES for char in token):
+        return "write the minus sign as ASCII '-'"
+    if any(char.isdigit() and not char.isascii() for char in token):
+        return "write digits as ASCII 0-9"
+    return None
+
+
+def has_long_token(line: str) -> bool:
+    """Whether a line NumPy parsed holds a number longer than MAX_TOKEN_CHARS.
+
+    Such a number is a run of more than MAX_TOKEN_CHARS bytes that can occur
+    in numbers; the scan is vectorised, so wide rows stay cheap to check.
+    """
+    if len(line) <= MAX_TOKEN_CHARS:
+        return False
+    data = np.frombuffer(line.encode("utf-8", "replace"), dtype=np.uint8)
+    breaks = np.flatnonzero(~NUMBER_BYTES[data])
+    edges = np.concatenate(([-1], breaks, [len(data)]))
+    return bool((np.diff(edges) - 1 > MAX_TOKEN_CHARS).any())
+
+
+def split_literal(text: str) -> list[str]:
+    """Tokens of a literal vector: commas and/or whitespace, optional brackets."""
+    body = text.strip()
+    if body.startswith("[") and body.endswith("]"):
+        body = body[1:-1].strip()
+    if not body:
+        return []
+    return LITERAL_SPLIT.split(body)
+
+
+def _too_wide(operand: str, line: int | None = None, row: int | None = None) -> NncalcError:
+    where = f"line {line} has" if row is None and line is not None else "row has"
+    return NncalcError(
+        f"{where} more than {MAX_ROW_VALUES:,} values (the limit of a row)",
+        operand=operand,
+        row=row,
+        line=line,
+    )
+
+
+def parse_literal(text: str, operand: str) -> FloatArray:
+    """A literal vector operand as one row."""
+    tokens = split_literal(text)
+    if not tokens:
+        raise NncalcError("empty vector", operand=operand, token=text)
+    if len(tokens) > MAX_ROW_VALUES:
+        raise _too_wide(operand)
+    values = [parse_token(t, operand, i + 1) for i, t in enumerate(tokens)]
+    return np.array([values], dtype=np.float64)
+
+
+def detect_separator(line: str) -> str | None:
+    """The separator of an input, from its first data line (None: whitespace)."""
+    for separator in SEPARATORS:
+        if separator in line:
+            return separator
+    return None
+
+
+def split_line(line: str, separator: str | None) -> list[str]:
+    if separator is None:
+        return line.split()
+    return [token.strip() for token in line.split(separator)]
+
+
+def protect_negative_literals(args: list[str]) -> list[str]:
+    """Let ``-1,0,1`` through the option parser as an operand.
+
+    A token that starts like a negative number gets a leading space: the
+    option parser no longer sees a dash first, and the operand parser and
+    float options ignore surrounding whitespace.
+    """
+    return [" " + arg if NEGATIVE_LITERAL.match(arg) else arg for arg in args]

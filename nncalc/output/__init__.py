@@ -1,0 +1,1 @@
+"""Results -> text: one output spec, plain/csv/json writers and Rich tables."""

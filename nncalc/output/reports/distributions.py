@@ -1,0 +1,244 @@
+"""Tables for softmax, xent, kl, entropy and js."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from nncalc.core.arrays import FloatArray
+from nncalc.core.divergence import entropy_rows, js_rows, kl_rows
+from nncalc.output.reports.common import _caption, _names, _perplexity, draw
+from nncalc.output.spec import TABLE_ROWS, Bar, Base, Output, Table
+from nncalc.output.text import format_number
+
+
+def softmax_tables(
+    rows: list[tuple[FloatArray, FloatArray]],
+    count: int,
+    names: Sequence[str] | None,
+    *,
+    log: bool,
+    top: int | None,
+    output: Output,
+) -> None:
+    """One row: index/label, logit, probability, log-probability and a bar.
+
+    A batch: per row, the most probable class and its probability.
+    """
+    n = output.table_digits
+    if count == 1:
+        logits, values = rows[0]
+        probs = np.exp(values) if log else values
+        logp = values if log else np.log(np.where(probs > 0, probs, 1.0))
+        logp = np.where(probs > 0, logp, -np.inf)
+        order = np.argsort(-probs, kind="stable")[:top] if top else np.arange(len(probs))
+        labels = _names(names, len(probs))
+        body: list[list[str | Bar]] = [
+            [
+                str(i),
+                labels[i],
+                format_number(logits[i], n),
+                format_number(probs[i], n),
+                format_number(logp[i], n),
+                Bar(float(probs[i])),
+            ]
+            for i in order.tolist()
+        ]
+        title = "softmax" + (f" (top {top})" if top else "")
+        draw([Table(title, ["index", "label", "logit", "probability", "log-prob", ""], body)])
+        return
+    labels_all = names
+    body = []
+    for number, (_, values) in enumerate(rows, start=1):
+        probs = np.exp(values) if log else values
+        best = int(np.argmax(probs))
+        label = _names(labels_all, len(probs))[best]
+        body.append([str(number), label, format_number(probs[best], n), Bar(float(probs[best]))])
+    caption = f"first {len(rows)} of {count} rows" if count > len(rows) else None
+    draw(
+        [
+            Table(
+                "softmax per row: most probable class",
+                ["row", "class", "probability", ""],
+                body,
+                caption,
+            )
+        ]
+    )
+
+
+def kl_tables(
+    value: float,
+    p: FloatArray,
+    q: FloatArray,
+    names: Sequence[str] | None,
+    *,
+    base: Base,
+    output: Output,
+) -> list[Table]:
+    """Both directions, JS, entropies, cross-entropy, and per-class terms."""
+    n = output.table_digits
+    unit = base.unit
+    P, Q = p[None, :], q[None, :]
+    scale = 1.0 / base.log
+    summary: list[list[str | Bar]] = [
+        [f"KL(P||Q) ({unit})", format_number(value, n)],
+        [f"KL(Q||P) ({unit})", format_number(kl_rows(Q, P)[0] * scale, n)],
+        [f"JS(P,Q) ({unit})", format_number(js_rows(P, Q)[0] * scale, n)],
+        [f"H(P) ({unit})", format_number(entropy_rows(P)[0] * scale, n)],
+        [f"H(Q) ({unit})", format_number(entropy_rows(Q)[0] * scale, n)],
+        [f"H(P,Q) = H(P) + KL ({unit})", format_number((entropy_rows(P)[0] * scale) + value, n)],
+    ]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(p > 0, p * np.log(p / q), 0.0) * scale
+    labels = _names(names, len(p))
+    per_class: list[list[str | Bar]] = [
+        [labels[i], format_number(p[i], n), format_number(q[i], n), format_number(terms[i], n)]
+        for i in range(min(len(p), TABLE_ROWS))
+    ]
+    caption = f"first {TABLE_ROWS} of {len(p)} classes" if len(p) > TABLE_ROWS else None
+    return [
+        Table("KL divergence", ["quantity", "value"], summary),
+        Table("per class", ["class", "P", "Q", "P log(P/Q)"], per_class, caption),
+    ]
+
+
+def xent_tables(
+    value: float,
+    y: FloatArray,
+    log_q: FloatArray,
+    names: Sequence[str] | None,
+    *,
+    base: Base,
+    output: Output,
+) -> list[Table]:
+    """p(true class), perplexity and H(p,q) = H(p) + KL(p||q), per class."""
+    n = output.table_digits
+    unit = base.unit
+    scale = 1.0 / base.log
+    q = np.exp(log_q)
+    Y = y[None, :]
+    h_y = entropy_rows(Y)[0]
+    kl = kl_rows(Y, q[None, :] / np.sum(q))[0]
+    nats = value * base.log
+    summary: list[list[str | Bar]] = [[f"H(target, pred) ({unit})", format_number(value, n)]]
+    hot = np.flatnonzero(y == 1.0)
+    if len(hot) == 1:
+        summary.append(["p(true class)", format_number(q[hot[0]], n)])
+    summary += [
+        ["perplexity", format_number(math.exp(nats) if nats < 709 else math.inf, n)],
+        [f"H(target) ({unit})", format_number(h_y * scale, n)],
+        [f"KL(target||pred) ({unit})", format_number(kl * scale, n)],
+    ]
+    with np.errstate(invalid="ignore"):
+        terms = np.where(y > 0, -y * log_q, 0.0) * scale
+    labels = _names(names, len(y))
+    per_class: list[list[str | Bar]] = [
+        [labels[i], format_number(y[i], n), format_number(q[i], n), format_number(terms[i], n)]
+        for i in range(min(len(y), TABLE_ROWS))
+    ]
+    caption = f"first {TABLE_ROWS} of {len(y)} classes" if len(y) > TABLE_ROWS else None
+    return [
+        Table("cross-entropy", ["quantity", "value"], summary),
+        Table("per class", ["class", "target", "pred", "-y log(pred)"], per_class, caption),
+    ]
+
+
+def entropy_tables(
+    value: float, p: FloatArray, names: Sequence[str] | None, *, base: Base, output: Output
+) -> list[Table]:
+    """H(P), perplexity base^H, the maximum log C and the per-class terms -p log p."""
+    n = output.table_digits
+    unit = base.unit
+    scale = 1.0 / base.log
+    nats = value * base.log
+    classes = len(p)
+    maximum = math.log(classes) * scale
+    summary: list[list[str | Bar]] = [
+        [f"H(P) ({unit})", format_number(value, n)],
+        [f"perplexity {base.value}^H", format_number(_perplexity(nats), n)],
+        [f"maximum log C ({unit})", format_number(maximum, n)],
+        ["H / log C", format_number(value / maximum if maximum else 0.0, n)],
+    ]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(p > 0, -p * np.log(p), 0.0) * scale
+    labels = _names(names, classes)
+    shown = min(classes, TABLE_ROWS)
+    per_class: list[list[str | Bar]] = [
+        [labels[i], format_number(p[i], n), format_number(terms[i], n), Bar(float(p[i]))]
+        for i in range(shown)
+    ]
+    return [
+        Table("entropy", ["quantity", "value"], summary),
+        Table("per class", ["class", "P", "-P log P", ""], per_class, _caption(shown, classes)),
+    ]
+
+
+def js_tables(
+    value: float,
+    p: FloatArray,
+    q: FloatArray,
+    names: Sequence[str] | None,
+    *,
+    base: Base,
+    output: Output,
+) -> list[Table]:
+    """JS, its bound log 2, the JS distance, the two KLs to M and both direct KLs."""
+    n = output.table_digits
+    unit = base.unit
+    scale = 1.0 / base.log
+    P, Q = p[None, :], q[None, :]
+    m = 0.5 * p + 0.5 * q
+    M = m[None, :]
+    bound = math.log(2.0) * scale
+    summary: list[list[str | Bar]] = [
+        [f"JS(P,Q) ({unit})", format_number(value, n)],
+        [f"bound log 2 ({unit})", format_number(bound, n)],
+        ["JS / log 2", format_number(value / bound, n)],
+        ["JS distance sqrt(JS)", format_number(math.sqrt(value), n)],
+        [f"KL(P||M) ({unit})", format_number(kl_rows(P, M)[0] * scale, n)],
+        [f"KL(Q||M) ({unit})", format_number(kl_rows(Q, M)[0] * scale, n)],
+        [f"KL(P||Q) ({unit})", format_number(kl_rows(P, Q)[0] * scale, n)],
+        [f"KL(Q||P) ({unit})", format_number(kl_rows(Q, P)[0] * scale, n)],
+    ]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = (
+            0.5 * np.where(p > 0, p * np.log(p / m), 0.0)
+            + 0.5 * np.where(q > 0, q * np.log(q / m), 0.0)
+        ) * scale
+    labels = _names(names, len(p))
+    shown = min(len(p), TABLE_ROWS)
+    per_class: list[list[str | Bar]] = [
+        [
+            labels[i],
+            format_number(p[i], n),
+            format_number(q[i], n),
+            format_number(m[i], n),
+            format_number(terms[i], n),
+        ]
+        for i in range(shown)
+    ]
+    return [
+        Table("Jensen-Shannon divergence", ["quantity", "value"], summary),
+        Table(
+            "per class",
+            ["class", "P", "Q", "M = (P+Q)/2", "contribution"],
+            per_class,
+            _caption(shown, len(p)),
+        ),
+    ]
+
+
+def xent_option_table(
+    smoothing: float, weight: FloatArray | None, ignore_index: int | None, *, output: Output
+) -> Table:
+    """The PyTorch options a cross-entropy was computed with."""
+    n = output.table_digits
+    rows: list[list[str | Bar]] = [["label smoothing", format_number(smoothing, n)]]
+    if weight is not None:
+        rows.append(["class weights", ",".join(format_number(w, n) for w in weight.tolist())])
+    if ignore_index is not None:
+        rows.append(["ignore index", str(ignore_index)])
+    return Table("PyTorch options", ["quantity", "value"], rows)

@@ -1,0 +1,132 @@
+"""What to print and how: format, digits, reduction, base, bounds; table specs."""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Sequence
+from enum import Enum
+
+import numpy as np
+
+from nncalc.core.arrays import FloatArray
+from nncalc.errors import CheckFailed
+from nncalc.output.text import format_number
+
+TABLE_DIGITS = 4
+
+
+TABLE_ROWS = 50
+
+
+class Bar:
+    """A horizontal bar for a fraction in [0, 1] (drawn in table cells)."""
+
+    def __init__(self, fraction: float) -> None:
+        self.fraction = fraction
+
+
+class Table:
+    """A table for people: formatted cells; drawn by :mod:`nncalc.tables`."""
+
+    def __init__(
+        self,
+        title: str,
+        columns: list[str],
+        rows: Sequence[Sequence[str | Bar]],
+        caption: str | None = None,
+    ) -> None:
+        self.title = title
+        self.columns = columns
+        self.rows = rows
+        self.caption = caption
+
+
+class Format(str, Enum):
+    auto = "auto"
+    table = "table"
+    plain = "plain"
+    csv = "csv"
+    json = "json"
+
+
+class Reduction(str, Enum):
+    mean = "mean"
+    sum = "sum"
+    max = "max"
+    none = "none"
+
+
+class Base(str, Enum):
+    e = "e"
+    two = "2"
+    ten = "10"
+
+    @property
+    def unit(self) -> str:
+        return {"e": "nats", "2": "bits", "10": "dits"}[self.value]
+
+    @property
+    def log(self) -> float:
+        return {"e": 1.0, "2": math.log(2.0), "10": math.log(10.0)}[self.value]
+
+
+def stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def resolve_format(fmt: Format) -> Format:
+    if fmt is Format.auto:
+        return Format.table if stdout_is_terminal() else Format.plain
+    return fmt
+
+
+class Output:
+    """The output options every command takes."""
+
+    def __init__(self, fmt: Format = Format.auto, digits: int | None = None) -> None:
+        self.fmt = resolve_format(fmt)
+        self.digits = digits
+
+    @property
+    def table_digits(self) -> int:
+        return self.digits if self.digits is not None else TABLE_DIGITS
+
+
+class Bounds:
+    """``--max``/``--min`` checks on a scalar result."""
+
+    def __init__(self, maximum: float | None = None, minimum: float | None = None) -> None:
+        self.maximum = maximum
+        self.minimum = minimum
+        self.violations: list[str] = []
+        self.count = 0
+
+    def check(self, name: str, values: FloatArray, first_row: int | None) -> None:
+        if self.maximum is None and self.minimum is None:
+            return
+        over = values > self.maximum if self.maximum is not None else np.zeros(len(values), bool)
+        under = values < self.minimum if self.minimum is not None else np.zeros(len(values), bool)
+        # NaN fails every bound: it is neither below --max nor above --min.
+        nan = np.isnan(values)
+        for index in np.flatnonzero(over | under | nan):
+            self.count += 1
+            if len(self.violations) >= 10:
+                continue
+            row = "" if first_row is None else f"row {first_row + int(index)}: "
+            value = format_number(values[index])
+            if under[index]:
+                bound = f"is below --min {format_number(self.minimum or 0.0)}"
+            else:
+                bound = f"exceeds --max {format_number(self.maximum or 0.0)}"
+            self.violations.append(f"check failed: {row}{name} = {value} {bound}")
+
+    def raise_if_failed(self) -> None:
+        if self.count:
+            lines = list(self.violations)
+            if self.count > len(lines):
+                lines.append(f"check failed: {self.count - len(lines)} more rows out of bounds")
+            raise CheckFailed(lines)

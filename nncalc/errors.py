@@ -33,8 +33,10 @@ class Location:
     line: int | None = None
 
 
-class NncalcError(Exception):
+class NncalcError(ValueError):
     """A usage or input error: bad number, ragged rows, invalid distribution...
+
+    A :class:`ValueError`, so ``except ValueError`` around an API call catches it.
 
     ``hint`` is the suggested fix ("pass --normalize"). The message is rendered
     on one line as ``OPERAND row R, column C: 'TOKEN': MESSAGE (HINT)``.
@@ -101,6 +103,9 @@ def _quote(token: str, limit: int = 40) -> str:
     """Quote a token for a one-line message, shortening long ones."""
     shown = token if len(token) <= limit else token[: limit - 3] + "..."
     return repr(shown)
+
+
+NncalcValueError = NncalcError
 
 
 class CheckFailed(Exception):

@@ -23,6 +23,7 @@ from typer.core import TyperGroup
 
 from nncalc import __version__
 from nncalc.cli import startup
+from nncalc.cli.errors import for_cli
 from nncalc.core.arrays import DEFAULT_TOL, FloatArray
 from nncalc.core.distill import DEFAULT_ALPHA, check_alpha, distill_rows
 from nncalc.core.distribution import (
@@ -109,7 +110,7 @@ class NncalcGroup(TyperGroup):
             _fail(str(error))
             return ExitCode.USAGE
         except NncalcError as error:
-            _fail(str(error))
+            _fail(str(for_cli(error)))
             return ExitCode.USAGE
         except CheckFailed as failure:
             for line in failure.lines:

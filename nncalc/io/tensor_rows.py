@@ -1,0 +1,251 @@
+"""Row chunks of a tensor: float64 rows over its last axis, read into reused buffers."""
+
+from __future__ import annotations
+
+import io
+import math
+import mmap
+from collections.abc import Callable, Sequence
+from typing import Any, BinaryIO, cast
+
+import numpy as np
+import numpy.typing as npt
+
+from nncalc.core.arrays import FloatArray
+from nncalc.errors import NncalcError
+from nncalc.io.reader import CHUNK_ROWS, Chunk
+from nncalc.io.tensor_files import Layout
+
+# A chunk holds at most this many values unless asked for more: 32 MB of float64
+# (32 rows of a 128,256-class vocabulary), so memory stays flat at any width.
+CHUNK_VALUES = 1 << 22
+
+
+class TensorReader:
+    """The rows of a tensor, a chunk at a time: the reader of a tensor operand.
+
+    A tensor of shape ``(..., C)`` is ``prod(...)`` rows of ``C`` values in C
+    order (batch x sequence flattened): ``leading_shape`` is ``shape[:-1]``,
+    ``columns`` is ``C`` and ``rows`` is the product of the leading shape. A
+    1-D tensor of shape ``(C,)`` is one row of ``C`` values, a 0-d tensor one
+    row of one value. With ``one_per_row`` every element is a row of one
+    value (class targets, masks): shape ``(B, S)`` is ``B*S`` rows of one
+    column, ``leading_shape`` is the whole shape.
+
+    Values are widened exactly to float64 (float16, bfloat16, float32,
+    integers, bool); NaN and infinities pass through. The chunks' values are
+    views of a buffer the reader reuses: they hold until the next ``fill`` or
+    ``read_chunk`` (copy them to keep them).
+
+    ``fill``/``take``/``pending``/``done``/``rows_read`` follow
+    :class:`nncalc.io.reader.BatchReader`, so the two read the same way.
+    """
+
+    labels: list[str] | None = None  # class names, when the file has them (jsonl objects)
+
+    def __init__(
+        self,
+        operand: str,
+        source: str,
+        shape: tuple[int, ...],
+        *,
+        one_per_row: bool = False,
+        on_read: Callable[[int], None] | None = None,
+    ) -> None:
+        self.operand = operand
+        self.source = source  # the operand text, '@path[:name]'
+        self.on_read = on_read  # told the bytes of every read (progress)
+        self.set_shape(shape, one_per_row=one_per_row)
+        self.rows_read = 0  # rows handed out
+        self._filled = 0  # rows read from the file
+        self._buffer: FloatArray | None = None
+        self._pending: FloatArray = np.empty((0, self.columns))
+        self._pending_lines: Sequence[int] | None = None
+
+    def set_shape(self, shape: tuple[int, ...], *, one_per_row: bool = False) -> None:
+        self.shape = shape
+        if one_per_row:
+            self.leading_shape, self.columns = shape, 1
+        else:
+            self.leading_shape, self.columns = shape[:-1], (shape[-1] if shape else 1)
+        self.rows = math.prod(self.leading_shape)
+
+    @property
+    def pending(self) -> int:
+        """Rows read and not yet handed out."""
+        return len(self._pending)
+
+    @property
+    def done(self) -> bool:
+        """Whether every row has been read."""
+        return self._filled >= self.rows
+
+    def default_rows(self) -> int:
+        """Rows of a chunk when none are asked for: about CHUNK_VALUES values."""
+        return max(1, min(CHUNK_ROWS, CHUNK_VALUES // max(1, self.columns)))
+
+    def fill(self, limit: int | None = None) -> None:
+        """Read the next chunk (at most ``limit`` rows), unless rows are pending."""
+        if self.pending or self.done:
+            return
+        count = min(self.rows - self._filled, limit if limit and limit > 0 else self.default_rows())
+        if self._buffer is None or len(self._buffer) < count:
+            self._buffer = np.empty((count, self.columns))
+        out = self._buffer[:count]
+        self._pending_lines = self._read_rows(self._filled, out)
+        self._pending = out
+        self._filled += count
+
+    def take(self, rows: int) -> Chunk:
+        """The next ``rows`` pending rows (fewer if fewer are pending)."""
+        values, self._pending = self._pending[:rows], self._pending[rows:]
+        lines = None
+        if self._pending_lines is not None:
+            lines, self._pending_lines = self._pending_lines[:rows], self._pending_lines[rows:]
+        chunk = Chunk(self.operand, values, self.rows_read + 1, lines)
+        self.rows_read += len(values)
+        return chunk
+
+    def read_chunk(self, limit: int | None = None) -> Chunk | None:
+        """Up to ``limit`` rows (default: about CHUNK_VALUES values); None at the end."""
+        self.fill(limit)
+        if self.pending == 0:
+            return None
+        return self.take(limit if limit and limit > 0 else self.pending)
+
+    def _read_rows(self, first: int, out: FloatArray) -> Sequence[int] | None:
+        """Read rows ``first`` (0-based) on into ``out``; return their line numbers, if any."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the file; the reader reads nothing after this."""
+
+    def __enter__(self) -> TensorReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def error(self, message: str, **where: Any) -> NncalcError:
+        """An error naming this operand and its file (or the ``token`` given)."""
+        where.setdefault("token", self.source)
+        return NncalcError(message, operand=self.operand, **where)
+
+
+class FileRows(TensorReader):
+    """A tensor stored uncompressed in a file (.npy, .safetensors), read at offsets.
+
+    Each chunk is read with ``readinto`` into a reused byte buffer and widened
+    into the reused float64 buffer: peak memory is two chunks, whatever the
+    file's size, and a file that shrinks while read is an error (not a crash,
+    as a memory map would give). A Fortran-order .npy is memory-mapped
+    instead (its rows are not contiguous), its pages released after each
+    chunk where the OS allows.
+    """
+
+    def __init__(
+        self,
+        operand: str,
+        source: str,
+        handle: BinaryIO,
+        layout: Layout,
+        *,
+        one_per_row: bool = False,
+        on_read: Callable[[int], None] | None = None,
+    ) -> None:
+        super().__init__(operand, source, layout.shape, one_per_row=one_per_row, on_read=on_read)
+        self.handle = handle
+        self.layout = layout
+        self._raw = bytearray()
+        self._wide: npt.NDArray[np.uint32] | None = None
+        self._map: mmap.mmap | None = None
+        self._mapped: npt.NDArray[Any] | None = None
+
+    def _read_rows(self, first: int, out: FloatArray) -> None:
+        try:
+            if self.layout.fortran:
+                raw = self._gather(first, len(out))
+            else:
+                raw = self._read_raw(first * self.columns, out.size)
+        except OSError as error:
+            raise self.error(f"cannot read: {error.strerror or error}") from None
+        self._widen(raw, out.reshape(-1))
+        if self.on_read is not None:
+            self.on_read(out.size * self.layout.dtype.itemsize)
+
+    def _read_raw(self, start: int, count: int) -> npt.NDArray[Any]:
+        """Elements ``start`` to ``start + count`` of the tensor, as stored."""
+        nbytes = count * self.layout.dtype.itemsize
+        if len(self._raw) < nbytes:
+            self._raw = bytearray(nbytes)
+        view = memoryview(self._raw)[:nbytes]
+        self.handle.seek(self.layout.offset + start * self.layout.dtype.itemsize)
+        readinto = cast("io.BufferedReader", self.handle).readinto
+        got = 0
+        while got < nbytes:
+            more = readinto(view[got:])
+            if not more:
+                raise self.error("truncated: the file ended before its last row (was it changed?)")
+            got += more
+        return np.frombuffer(self._raw, self.layout.dtype, count)
+
+    def _gather(self, first: int, count: int) -> npt.NDArray[Any]:
+        """Rows of a Fortran-order tensor, gathered from a memory map."""
+        if self._map is None or self._mapped is None:
+            self._map = mmap.mmap(self.handle.fileno(), 0, access=mmap.ACCESS_READ)
+            try:
+                self._mapped = np.ndarray(
+                    self.shape,
+                    self.layout.dtype,
+                    buffer=self._map,
+                    offset=self.layout.offset,
+                    order="F",
+                )
+            except (TypeError, ValueError):
+                raise self.error("truncated: the file is shorter than its header says") from None
+        index = np.unravel_index(np.arange(first, first + count), self.leading_shape)
+        rows = self._mapped[index]
+        release = getattr(mmap, "MADV_DONTNEED", None)
+        if release is not None and hasattr(self._map, "madvise"):
+            self._map.madvise(release)  # the pages stay in the page cache, not in our RSS
+        return rows.reshape(-1)
+
+    def _widen(self, raw: npt.NDArray[Any], flat: FloatArray) -> None:
+        if not self.layout.bfloat16:
+            np.copyto(flat, raw)
+            return
+        # bfloat16 is the high half of a float32: shifting the bits up widens it exactly.
+        if self._wide is None or self._wide.size < raw.size:
+            self._wide = np.empty(raw.size, np.uint32)
+        wide = self._wide[: raw.size]
+        np.copyto(wide, raw)
+        np.left_shift(wide, 16, out=wide)
+        np.copyto(flat, wide.view(np.float32))
+
+    def close(self) -> None:
+        self._mapped = None
+        if self._map is not None:
+            self._map.close()
+            self._map = None
+        self.handle.close()
+
+
+class ArrayRows(TensorReader):
+    """A tensor already in memory (a .npz member, read whole)."""
+
+    def __init__(
+        self,
+        operand: str,
+        source: str,
+        array: npt.NDArray[Any],
+        *,
+        one_per_row: bool = False,
+    ) -> None:
+        super().__init__(operand, source, array.shape, one_per_row=one_per_row)
+        self._rows = array.reshape(self.rows, self.columns)  # a copy only for Fortran order
+
+    def _read_rows(self, first: int, out: FloatArray) -> None:
+        np.copyto(out, self._rows[first : first + len(out)])
+
+    def close(self) -> None:
+        self._rows = self._rows[:0]

@@ -44,24 +44,24 @@ class JsonlReader(TensorReader):
         *,
         on_read: Callable[[int], None] | None = None,
     ) -> None:
-        self.operand, self.source = operand, source
+        super().__init__(operand, source, (0, 0))
         self.handle = handle
         self.line_number = 0
         rows = _count_rows(handle)
         handle.seek(0)
         first = self._next_row() if rows else None
-        self.labels = None
         columns = 0
         if isinstance(first, dict):
             self.labels = [key for key, value in first.items() if _is_number(value)]
             columns = len(self.labels)
         elif isinstance(first, list):
             columns = len(first)
-        handle.seek(0)
-        self.line_number = 0
-        super().__init__(operand, source, (rows, columns), on_read=on_read)
+        self.set_shape((rows, columns))
         if first is not None:
             self._check_row(first, 1)
+        handle.seek(0)
+        self.line_number = 0
+        self.on_read = on_read  # from here on: the first row is read again
 
     def _next_line(self) -> bytes:
         """The next non-blank line (b'' at the end), within the line limit."""
@@ -94,6 +94,9 @@ class JsonlReader(TensorReader):
             raise self.error(message, row=row, line=self.line_number) from None
         except RecursionError:
             message = "not valid JSON (nested too deeply)"
+            raise self.error(message, row=row, line=self.line_number) from None
+        except ValueError:  # an integer of more digits than Python converts
+            message = "not valid JSON (a number with too many digits)"
             raise self.error(message, row=row, line=self.line_number) from None
 
     def _read_rows(self, first: int, out: FloatArray) -> list[int]:

@@ -176,6 +176,10 @@ def _parse_header(raw: bytes) -> dict[str, Any]:
         raise NncalcError(f"header is not valid JSON ({error.msg} at byte {error.pos})") from None
     except RecursionError:
         raise NncalcError("header is not valid JSON (nested too deeply)") from None
+    except ValueError as error:
+        if isinstance(error, NncalcError):
+            raise
+        raise NncalcError("header is not valid JSON (a number with too many digits)") from None
     if not isinstance(header, dict):
         raise NncalcError("header is not a JSON object")
     return header

@@ -86,7 +86,10 @@ class TensorReader:
 
     def fill(self, limit: int | None = None) -> None:
         """Read the next chunk (at most ``limit`` rows), unless rows are pending."""
-        if self.pending or self.done:
+        if self.pending:
+            return
+        if self.done:
+            self.close()
             return
         count = min(self.rows - self._filled, limit if limit and limit > 0 else self.default_rows())
         if self._buffer is None or len(self._buffer) < count:
@@ -95,6 +98,8 @@ class TensorReader:
         self._pending_lines = self._read_rows(self._filled, out)
         self._pending = out
         self._filled += count
+        if self.done:
+            self.close()  # the chunks' values live in our own buffer, not in the file
 
     def take(self, rows: int) -> Chunk:
         """The next ``rows`` pending rows (fewer if fewer are pending)."""
@@ -118,7 +123,7 @@ class TensorReader:
         raise NotImplementedError
 
     def close(self) -> None:
-        """Release the file; the reader reads nothing after this."""
+        """Release the file (done by itself once the last rows are read); idempotent."""
 
     def __enter__(self) -> TensorReader:
         return self
@@ -211,16 +216,18 @@ class FileRows(TensorReader):
         return rows.reshape(-1)
 
     def _widen(self, raw: npt.NDArray[Any], flat: FloatArray) -> None:
-        if not self.layout.bfloat16:
-            np.copyto(flat, raw)
-            return
-        # bfloat16 is the high half of a float32: shifting the bits up widens it exactly.
-        if self._wide is None or self._wide.size < raw.size:
-            self._wide = np.empty(raw.size, np.uint32)
-        wide = self._wide[: raw.size]
-        np.copyto(wide, raw)
-        np.left_shift(wide, 16, out=wide)
-        np.copyto(flat, wide.view(np.float32))
+        # A signalling NaN in the file raises "invalid" as it is widened: it stays a NaN.
+        with np.errstate(invalid="ignore"):
+            if not self.layout.bfloat16:
+                np.copyto(flat, raw)
+                return
+            # bfloat16 is the high half of a float32: shifting the bits up widens it exactly.
+            if self._wide is None or self._wide.size < raw.size:
+                self._wide = np.empty(raw.size, np.uint32)
+            wide = self._wide[: raw.size]
+            np.copyto(wide, raw)
+            np.left_shift(wide, 16, out=wide)
+            np.copyto(flat, wide.view(np.float32))
 
     def close(self) -> None:
         self._mapped = None

@@ -24,10 +24,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from nncalc.errors import NncalcError
-from nncalc.io.tensor_rows import TensorReader
+
+if TYPE_CHECKING:  # the readers are imported when a tensor is opened (start-up)
+    from nncalc.io.tensor_rows import TensorReader
 
 NAMED_SUFFIXES = (".npz", ".safetensors")
 TENSOR_SUFFIXES = (".npy", *NAMED_SUFFIXES)
@@ -40,7 +42,7 @@ PICKLE_HINT = (
     "'f.safetensors'), or np.save('f.npy', t.float().numpy())"
 )
 
-__all__ = ["TensorReader", "is_tensor_operand", "open_tensor", "split_name"]
+__all__ = ["is_tensor_operand", "open_tensor", "split_name"]
 
 
 def _suffix(path: str) -> str:
@@ -106,13 +108,16 @@ def _zip_kind(handle: BinaryIO) -> str:
 def is_tensor_operand(path: str) -> bool:
     """Whether ``@path`` (given without the ``@``) is for :func:`open_tensor`.
 
-    True for a file whose first bytes show .npy, .npz (any zip), .safetensors
-    or pickle, and, where they cannot tell, for the extensions .npy, .npz,
+    True for a regular file whose first bytes show .npy, .npz (any zip),
+    .safetensors or pickle, and, where they cannot tell, for the extensions .npy, .npz,
     .safetensors, .jsonl, .ndjson, .pt, .pth, .bin, .pkl, .pickle (so a
-    missing ``x.npy`` gets the tensor reader's "no such file"). ``path`` may
-    end in ``:name``.
+    missing ``x.npy`` gets the tensor reader's "no such file"). A pipe or
+    device is never opened here (reading would take its bytes). ``path``
+    may end in ``:name``.
     """
     file, _ = split_name(path)
+    if not os.path.isfile(file):  # never open a pipe: its bytes belong to the text reader
+        return _suffix(file) in SUFFIXES
     try:
         with open(file, "rb") as handle:
             if _sniff(handle) is not None:
@@ -155,6 +160,8 @@ def _open(file: str, operand: str, text: str) -> BinaryIO:
     where: dict[str, Any] = {"operand": operand, "token": text}
     if os.path.isdir(file):
         raise NncalcError("is a directory, not a file", **where)
+    if os.path.exists(file) and not os.path.isfile(file):
+        raise NncalcError("not a regular file (tensors are read at offsets)", **where)
     try:
         return open(file, "rb")
     except FileNotFoundError:
@@ -183,6 +190,8 @@ def _reader(
     if kind == "zip":
         kind = _zip_kind(handle)
     suffix = _suffix(file)
+    if kind is None and suffix == ".safetensors":
+        kind = "safetensors"  # its header's checks say what is wrong with it
     if kind == "pickle" or (kind is None and suffix in PICKLE_SUFFIXES):
         raise NncalcError(
             "a pickle-based file: loading it runs the code it holds, so nncalc does not",

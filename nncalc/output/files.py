@@ -310,10 +310,10 @@ class _Target:
         self.path = path
         self.temporary: str | None = None
         where: dict[str, Any] = {"operand": WHERE, "token": path}
+        if os.path.isdir(path):
+            raise NncalcError("is a directory, not a file", **where)
         try:
             if os.path.exists(path) and not os.path.isfile(path):
-                if os.path.isdir(path):
-                    raise NncalcError("is a directory, not a file", **where)
                 self.stream: BinaryIO = open(path, "wb")  # noqa: SIM115
             else:
                 folder, base = os.path.split(os.path.abspath(path))

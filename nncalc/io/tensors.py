@@ -216,8 +216,11 @@ def _reader(
         return _npz_reader(handle, name, operand, text, one_per_row)
     elif kind == "zip":
         raise NncalcError("a zip archive without .npy members: not a .npz file")
-    else:
+    elif suffix in TENSOR_SUFFIXES:
         raise NncalcError(f"not a {suffix} file: its first bytes are not that format's")
+    else:
+        known = ", ".join(TENSOR_SUFFIXES + JSONL_SUFFIXES)
+        raise NncalcError(f"not a tensor file ({known})")
     return FileRows(operand, text, handle, layout, one_per_row=one_per_row, on_read=on_read)
 
 
@@ -262,6 +265,7 @@ def _npz_reader(
             if isinstance(error, NncalcError):
                 raise
             reason = " ".join(str(error).split())[:120]
-            raise NncalcError(f"cannot read member {quoted(str(name))} ({reason})") from None
+            what = "the archive" if name is None else f"member {quoted(name)}"
+            raise NncalcError(f"cannot read {what} ({reason})") from None
     check_row_dtype(array.dtype)
     return ArrayRows(operand, text, array, one_per_row=one_per_row)

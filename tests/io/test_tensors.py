@@ -258,6 +258,9 @@ def test_detection_uses_first_bytes_before_the_extension(tmp_path: Path) -> None
     fake.write_text("0.5,0.5\n")
     assert is_tensor_operand(str(fake))
     assert "not a .npy file: its first bytes are not that format's" in error_text(f"@{fake}")
+    assert "not a tensor file (.npy, .npz, .safetensors, .jsonl, .ndjson)" in error_text(
+        f"@{text_file}"
+    )
 
 
 def test_missing_files_are_tensors_by_extension_only(

@@ -86,9 +86,13 @@ def _divide(numerator: int, denominator: int) -> float:
 
 
 class Moments:
-    """Count, exact sum, mean, variance, min and max of a stream of values."""
+    """Count, exact sum, mean, variance, min and max of a stream of values.
 
-    def __init__(self) -> None:
+    ``spread=False`` skips the variance (one pass less per chunk).
+    """
+
+    def __init__(self, *, spread: bool = True) -> None:
+        self.spread = spread
         self.count = 0
         self.nan = 0
         self.plus_inf = 0
@@ -116,17 +120,27 @@ class Moments:
         chunk = ExactSum()
         chunk.add(values)
         n = len(values)
-        chunk_mean = chunk.mean(n)
-        chunk_m2 = _centred_squares(values, chunk_mean)
+        if self.spread:
+            self._merge_spread(values, chunk)
+        self.total.merge(chunk)
+        self.count += n
+
+    def _merge_spread(self, values: FloatArray, chunk: ExactSum) -> None:
+        """Chan et al.'s update of the sum of squared deviations.
+
+        The difference of the two means is formed from the exact sums and
+        rounded once: rounded means would lose its digits when the spread is
+        small next to the mean.
+        """
+        n = len(values)
+        chunk_m2 = _centred_squares(values, chunk.mean(n))
         finite_before = self.finite_count
         if finite_before:
-            delta = chunk_mean - self.total.mean(finite_before)
+            delta = _mean_gap(chunk, n, self.total, finite_before)
             combined = finite_before + n
             self.m2 += chunk_m2 + delta * delta * (finite_before / combined) * n
         else:
             self.m2 = chunk_m2
-        self.total.merge(chunk)
-        self.count += n
 
     @property
     def finite_count(self) -> int:
@@ -158,7 +172,7 @@ class Moments:
 
         NaN for fewer than two values or when any value is not finite.
         """
-        if self.count < 2 or self.finite_count != self.count:
+        if self.count < 2 or self.finite_count != self.count or not self.spread:
             return math.nan
         return max(self.m2, 0.0) / (self.count - 1)
 
@@ -186,9 +200,11 @@ class Moments:
 
 def _centred_squares(values: FloatArray, mean: float) -> float:
     """sum (x - mean)^2 - (sum (x - mean))^2 / n: the corrected two-pass formula."""
-    deviations = values - mean
-    correction = float(np.sum(deviations))
-    return max(float(np.dot(deviations, deviations)) - correction * correction / len(values), 0.0)
+    with np.errstate(over="ignore"):  # a spread beyond 1e308 is inf
+        deviations = values - mean
+        correction = float(np.sum(deviations))
+        squares = float(np.dot(deviations, deviations))
+    return max(squares - correction * correction / len(values), 0.0)
 
 
 class CoMoments:
@@ -201,18 +217,19 @@ class CoMoments:
 
     def add(self, x: FloatArray, y: FloatArray) -> None:
         """Add paired 1-D chunks of equal length."""
-        finite = np.isfinite(x) & np.isfinite(y)
-        n_before = self.x.count
+        n_before, n = self.x.count, len(x)
         # Once a pair is not finite, r is NaN: the co-moment no longer matters.
-        if len(x) and finite.all() and self.x.finite_count == n_before == self.y.finite_count:
-            xs, ys = x, y
-            mx = _exact_mean(xs)
-            my = _exact_mean(ys)
-            chunk_c = float(np.dot(xs - mx, ys - my))
+        finite = self.x.finite_count == n_before == self.y.finite_count
+        if n and finite and np.isfinite(x).all() and np.isfinite(y).all():
+            x_sum, y_sum = ExactSum(), ExactSum()
+            x_sum.add(x)
+            y_sum.add(y)
+            dx, dy = x - x_sum.mean(n), y - y_sum.mean(n)
+            chunk_c = float(np.dot(dx, dy)) - float(np.sum(dx)) * float(np.sum(dy)) / n
             if n_before:
-                dx = mx - self.x.mean()
-                dy = my - self.y.mean()
-                self.c += chunk_c + dx * dy * (n_before / (n_before + len(xs))) * len(xs)
+                gap_x = _mean_gap(x_sum, n, self.x.total, n_before)
+                gap_y = _mean_gap(y_sum, n, self.y.total, n_before)
+                self.c += chunk_c + gap_x * gap_y * (n_before / (n_before + n)) * n
             else:
                 self.c = chunk_c
         self.x.add(x)
@@ -230,7 +247,7 @@ class CoMoments:
         return min(max(r, -1.0), 1.0)
 
 
-def _exact_mean(values: FloatArray) -> float:
-    total = ExactSum()
-    total.add(values)
-    return total.mean(len(values))
+def _mean_gap(chunk: ExactSum, n: int, total: ExactSum, n_before: int) -> float:
+    """mean(chunk) - mean(before), from the exact sums, rounded once."""
+    gap = chunk.scaled * n_before - total.scaled * n
+    return _divide(gap, (n_before * n) << _UNIT_EXPONENT)

@@ -207,7 +207,7 @@ class Accumulator:
         if reduction.kind == "none":
             raise ValueError("reduction 'none' keeps every row: there is nothing to accumulate")
         self.reduction = reduction
-        self.moments = Moments()
+        self.moments = Moments(spread=False)
         self.values = SortedValues() if reduction.keeps_values else None
 
     @property

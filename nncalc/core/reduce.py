@@ -94,6 +94,8 @@ def parse_reduction(text: str) -> Reduction:
         return Reduction("median", "percentile", Fraction(50))
     match = _PERCENTILE.fullmatch(spelled)
     if match is None:
+        if spelled.startswith("p-"):
+            raise NncalcError(f"a percentile cannot be negative, got {text!r}: {_EXPECTED}")
         raise NncalcError(f"unknown reduction {text!r}: {_EXPECTED}")
     number = match.group(1)
     percent = Fraction(number)

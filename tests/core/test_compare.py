@@ -1,13 +1,10 @@
-"""nncalc.compare: per-row KL/JS against mpmath, the report against NumPy, masks, gates, JSON."""
+"""nncalc.compare: the report against NumPy references, laws, masks, shapes, errors."""
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import math
 from pathlib import Path
 
-import mpmath
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -21,141 +18,10 @@ from nncalc.core.compare_report import (
     DP_PERCENTILES,
     KL_PERCENTILES,
     STATISTICS,
-    TARGET_STATISTICS,
-    CompareReport,
-    field_name,
-    kl_histogram,
 )
-from nncalc.core.compare_rows import compare_rows, kl_logits
-from nncalc.core.gates import Gate, parse_gate
 from nncalc.core.softmax import softmax
 from nncalc.errors import NncalcError
-
-mpmath.mp.dps = 50
-
-
-def mp_log_softmax(row: np.ndarray) -> list[mpmath.mpf]:
-    z = [mpmath.mpf(float(v)) for v in row]
-    finite = [v for v in z if v != -mpmath.inf]
-    top = max(finite)
-    norm = top + mpmath.log(mpmath.fsum(mpmath.exp(v - top) for v in finite))
-    return [v - norm if v != -mpmath.inf else -mpmath.inf for v in z]
-
-
-def mp_kl(base: np.ndarray, new: np.ndarray) -> mpmath.mpf:
-    lp, lq = mp_log_softmax(base), mp_log_softmax(new)
-    return mpmath.fsum(
-        mpmath.exp(a) * (a - b) for a, b in zip(lp, lq, strict=True) if a != -mpmath.inf
-    )
-
-
-def mp_js(base: np.ndarray, new: np.ndarray) -> mpmath.mpf:
-    p = [mpmath.exp(v) for v in mp_log_softmax(base)]
-    q = [mpmath.exp(v) for v in mp_log_softmax(new)]
-    total = mpmath.mpf(0)
-    for a, b in zip(p, q, strict=True):
-        m = (a + b) / 2
-        if a > 0:
-            total += a * mpmath.log(a / m) / 2
-        if b > 0:
-            total += b * mpmath.log(b / m) / 2
-    return total
-
-
-def relative(value: float, reference: mpmath.mpf) -> float:
-    if reference == 0:
-        return 0.0 if value == 0 else math.inf
-    return float(abs((mpmath.mpf(value) - reference) / reference))
-
-
-def case_rows() -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    rng = np.random.default_rng(11)
-    z = rng.normal(0.0, 3.0, 40)
-    far_class = rng.normal(0.0, 3.0, 40)
-    far_class[3] = -720.0  # p ~ 1e-313 > 0 where q is ~0.03: e^(ln q - ln p) overflows
-    masked = z.copy()
-    masked[[2, 9]] = -np.inf
-    return {
-        "random": (z, rng.normal(0.0, 3.0, 40)),
-        "close 1e-3": (z, z + 1e-3 * rng.normal(size=40)),
-        "close 1e-9": (z, z + 1e-9 * rng.normal(size=40)),
-        "float16 rounded": (z, z.astype(np.float16).astype(np.float64)),
-        "dominant class": (z + np.eye(40)[0] * 60.0, z),
-        "far below the maximum": (far_class, np.zeros(40)),
-        "huge logits": (z * 1e4, z * 1e4 + 1.0),
-        "masked in both": (masked, masked + 1e-4 * rng.normal(size=40)),
-    }
-
-
-@pytest.mark.parametrize("name", list(case_rows()))
-def test_row_kl_both_ways_against_mpmath(name: str) -> None:
-    base, new = case_rows()[name]
-    forward = kl_logits(base[None], new[None])[0]
-    reverse = kl_logits(new[None], base[None])[0]
-    assert relative(forward, mp_kl(base, new)) <= 1e-12
-    assert relative(reverse, mp_kl(new, base)) <= 1e-12
-
-
-@pytest.mark.parametrize("name", list(case_rows()))
-def test_row_js_against_mpmath(name: str) -> None:
-    base, new = case_rows()[name]
-    js = compare_rows(base[None], new[None]).js[0]
-    reference = mp_js(base, new)
-    # js_rows sees rounded probabilities: ~1e-9 relative at JS ~ 1e-19.
-    assert relative(js, reference) <= (1e-12 if reference > 1e-6 else 1e-6)
-
-
-def test_kl_is_inf_where_new_masks_a_class_base_uses() -> None:
-    base = np.array([[0.0, 1.0, 2.0]])
-    new = np.array([[0.0, -np.inf, 2.0]])
-    assert kl_logits(base, new)[0] == math.inf
-    assert math.isfinite(kl_logits(new, base)[0])
-
-
-def naive_float32_kl(base: np.ndarray, new: np.ndarray) -> np.ndarray:
-    """What a user writes: log-softmax in float32, then sum p (log p - log q)."""
-
-    def log_softmax32(z: np.ndarray) -> np.ndarray:
-        z = z.astype(np.float32)
-        shifted = z - z.max(axis=-1, keepdims=True)
-        return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
-
-    lp, lq = log_softmax32(base), log_softmax32(new)
-    result: np.ndarray = np.sum(np.exp(lp) * (lp - lq), axis=-1)
-    return result
-
-
-def one_class_kl(base: np.ndarray, j: int, new_logit: float) -> mpmath.mpf:
-    """KL when only logit j moves by d: -p_j d + log(1 + p_j expm1(d)), to 50 digits.
-
-    p_j = exp(z_j - logsumexp z) with logsumexp from an exactly rounded
-    float64 sum of exponentials (~1e-16 relative); KL is ~p_j d^2 / 2, so
-    that error passes to it unamplified. The cancelling part is in mpmath.
-    """
-    top = float(np.max(base))
-    log_norm = top + math.log(math.fsum(np.exp(base - top).tolist()))
-    p_j = mpmath.exp(mpmath.mpf(float(base[j])) - mpmath.mpf(log_norm))
-    d = mpmath.mpf(new_logit) - mpmath.mpf(float(base[j]))
-    return -p_j * d + mpmath.log1p(p_j * mpmath.expm1(d))
-
-
-def test_naive_float32_kl_goes_negative_and_compare_does_not() -> None:
-    rng = np.random.default_rng(2024)
-    width = 32_000
-    base = rng.normal(0.0, 2.5, (2, width)).astype(np.float16)
-    new = base.copy()
-    references = []
-    for row in range(2):  # one logit one float16 step up: nearly identical rows
-        j = int(rng.integers(width))
-        new[row, j] = np.nextafter(base[row, j], np.float16(np.inf))
-        references.append(one_class_kl(base[row].astype(np.float64), j, float(new[row, j])))
-    naive = naive_float32_kl(base.astype(np.float64), new.astype(np.float64))
-    assert (naive < 0).all()
-    report = compare(base, new)  # float16 arrays, as stored
-    assert report.kl_min > 0
-    assert relative(report.kl_min, min(references)) <= 1e-12
-    assert relative(report.kl_max, max(references)) <= 1e-12
-
+from tests.core.mp_reference import mp_kl, mp_log_softmax
 
 # --- the report against NumPy references ----------------------------------
 
@@ -240,14 +106,6 @@ def test_chunked_streaming_gives_the_same_report(
         if not name.endswith(("_se", "pearson_r")):
             assert value == expected, name  # exact sums and order statistics
     assert chunked.kl_histogram == whole.kl_histogram
-
-
-def test_top1_ties_go_to_the_first_maximal_class() -> None:
-    base = np.array([[1.0, 1.0, 0.0], [1.0, 1.0, 0.0], [0.0, 2.0, 2.0]])
-    new = np.array([[0.0, 1.0, 1.0], [1.0, 1.0, 0.0], [0.0, 2.0, 1.0]])
-    assert compare_rows(base, new).top1_agree.tolist() == [False, True, True]
-    probabilities = compare_rows(softmax(base), softmax(new), probs=True).top1_agree
-    assert probabilities.tolist() == [False, True, True]
 
 
 # --- laws (hypothesis) ------------------------------------------------------
@@ -430,129 +288,3 @@ def test_memory_mapped_float16_files_stream(tmp_path: Path) -> None:
 def test_exported_from_the_package() -> None:
     assert nncalc.compare is compare
     assert "compare" in nncalc.__all__
-
-
-# --- names, JSON, histogram ---------------------------------------------------
-
-
-def test_every_statistic_is_a_field_named_by_the_dots_to_underscores_rule() -> None:
-    fields = [f.name for f in dataclasses.fields(CompareReport)]
-    assert fields == [field_name(name) for name in STATISTICS] + ["kl_histogram"]
-    assert len(set(STATISTICS)) == len(STATISTICS)
-    assert set(TARGET_STATISTICS) < set(STATISTICS)
-    assert {"kl.mean", "kl.p99", "kl.p99.9", "top1_agree", "ppl.ratio", "dp.rms"} < set(STATISTICS)
-
-
-def test_json_holds_every_statistic_with_inf_and_nan_as_strings() -> None:
-    report = compare([[0.0, 1.0], [0.0, 1.0]], [[0.0, -np.inf], [0.0, 1.0]])
-    document = json.loads(report.to_json())
-    assert list(document) == [*STATISTICS, "kl.histogram"]
-    assert document["rows"] == 2
-    assert document["kl.max"] == "inf"
-    assert document["kl.mean_se"] == "nan"
-    assert document["ppl.ratio"] is None
-    assert document["kl.histogram"] == [[0.0, 1], ["inf", 1]]
-    assert report.as_dict()["kl.max"] == math.inf
-
-
-def test_json_numbers_round_trip(batch: dict[str, np.ndarray]) -> None:
-    report = compare(batch["base"], batch["new"], batch["target"])
-    document = json.loads(report.to_json())
-    for name in STATISTICS:
-        assert document[name] == report.value(name), name
-
-
-def test_histogram_bins_by_decade_with_exact_edges() -> None:
-    values = np.sort(np.array([0.0, 0.0, 5e-324, 1e-12, 9.99e-4, 1e-3, 0.0015, 0.5, 2.0, np.inf]))
-    bins = kl_histogram(values)
-    assert bins == (
-        (0.0, 2),
-        (5e-324, 1),
-        (1e-12, 1),
-        (1e-4, 1),
-        (1e-3, 2),
-        (0.1, 1),
-        (1.0, 1),
-        (math.inf, 1),
-    )
-    assert sum(count for _, count in bins) == len(values)
-
-
-# --- gates ------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def report() -> CompareReport:
-    rng = np.random.default_rng(6)
-    base = rng.normal(size=(200, 10))
-    return compare(base, base + rng.normal(0.0, 0.05, base.shape), rng.integers(0, 10, 200))
-
-
-def test_a_gate_that_holds_passes(report: CompareReport) -> None:
-    result = parse_gate("top1_agree>=0.5").check(report)
-    assert result.passed
-    assert result.value == report.top1_agree
-    assert str(result) == f"top1_agree = {report.top1_agree!r}, >= 0.5"
-
-
-def test_a_gate_that_does_not_hold_fails_naming_value_and_bound(report: CompareReport) -> None:
-    result = parse_gate("kl.p99 <= 1e-9").check(report)
-    assert not result.passed
-    assert str(result) == f"kl.p99 = {report.kl_p99!r}, not <= 1e-09"
-    assert not parse_gate("rows>=201").check(report).passed
-    assert parse_gate("rows>=200").check(report).passed
-
-
-def test_a_gate_on_nan_fails_both_ways() -> None:
-    empty = compare(np.zeros((1, 3)), np.zeros((1, 3)), mask=[0])
-    for expr in ("kl.mean<=1", "kl.mean>=0", "top1_agree>=0"):
-        result = parse_gate(expr).check(empty)
-        assert not result.passed
-        assert math.isnan(result.value)
-
-
-def test_a_gate_on_infinity_compares_as_infinity() -> None:
-    infinite = compare([[0.0, 1.0]], [[0.0, -np.inf]])
-    assert not parse_gate("kl.max<=1e300").check(infinite).passed
-    assert parse_gate("kl.max>=1e300").check(infinite).passed
-
-
-def test_an_unknown_name_lists_the_valid_ones() -> None:
-    with pytest.raises(NncalcError) as caught:
-        parse_gate("kl.p9<=1e-3")
-    message = str(caught.value)
-    assert "unknown statistic 'kl.p9'" in message
-    assert ", ".join(STATISTICS) in message
-    assert caught.value.hint == "did you mean 'kl.p99'?"
-
-
-@pytest.mark.parametrize("bound", ["inf", "-inf", "nan", "1e999"])
-def test_a_non_finite_bound_is_an_error(bound: str) -> None:
-    with pytest.raises(NncalcError, match="must be a finite number"):
-        parse_gate(f"kl.max<={bound}")
-
-
-@pytest.mark.parametrize(
-    "expr", ["kl.max<1", "kl.max=1", "kl.max", "<=1", "kl.max<=", "kl.max<=1<=2"]
-)
-def test_a_gate_in_another_form_is_an_error(expr: str) -> None:
-    with pytest.raises(NncalcError, match="NAME<=X or NAME>=X"):
-        parse_gate(expr)
-
-
-def test_a_bound_that_is_not_a_number_is_an_error() -> None:
-    with pytest.raises(NncalcError, match=r"'abc' in gate 'kl\.max<=abc' is not a number"):
-        parse_gate("kl.max<=abc")
-
-
-def test_a_target_statistic_without_targets_is_an_error() -> None:
-    plain = compare(np.zeros((2, 3)), np.ones((2, 3)))
-    with pytest.raises(NncalcError, match=r"ppl\.ratio has no value"):
-        parse_gate("ppl.ratio<=1.01").check(plain)
-
-
-def test_gates_read_a_mapping_and_parse_with_spaces() -> None:
-    gate = parse_gate("  kl.mean  <=  0.5 ")
-    assert gate == Gate("kl.mean", "<=", 0.5)
-    assert gate.check({"kl.mean": 0.25}).passed
-    assert not gate.check({"kl.mean": math.nan}).passed

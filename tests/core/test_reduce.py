@@ -75,7 +75,7 @@ def test_percentile_spellings(text: str, name: str, percent: Fraction) -> None:
     [
         ("p1000", "above 100"),
         ("p100.01", "above 100"),
-        ("p-1", "unknown reduction 'p-1'"),
+        ("p-1", "cannot be negative, got 'p-1'"),
         ("q50", "unknown reduction 'q50'"),
         ("p", "unknown reduction"),
         ("p.5", "unknown reduction"),

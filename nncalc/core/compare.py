@@ -55,8 +55,9 @@ __all__ = [
 ]
 
 
-# Rows per chunk in compare(): about 4M values (32 MB of float64) per operand.
-CHUNK_VALUES = 1 << 22
+# Rows per chunk in compare(): about 1M values (8 MB of float64) per operand,
+# so that the dozen temporaries of a chunk stay near 100 MB.
+CHUNK_VALUES = 1 << 20
 
 
 class CompareAccumulator:

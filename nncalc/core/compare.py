@@ -81,11 +81,13 @@ class CompareAccumulator:
         self.names = names
         self.options = (probs, tol, normalize)
         self.rows_seen = 0
+        # Standard errors are reported for kl, ln_ratio and dp only.
         self.kl, self.kl_values = Moments(), SortedValues()
-        self.kl_reverse, self.js = Moments(), Moments()
+        self.kl_reverse, self.js = Moments(spread=False), Moments(spread=False)
         self.agree = 0
-        self.nll_base, self.nll_new, self.ln_ratio = Moments(), Moments(), Moments()
-        self.dp, self.dp_values, self.dp_squared = Moments(), SortedValues(), Moments()
+        self.nll_base, self.nll_new = Moments(spread=False), Moments(spread=False)
+        self.ln_ratio = Moments()
+        self.dp, self.dp_values, self.dp_squared = Moments(), SortedValues(), Moments(spread=False)
         self.p_pair, self.ln_p_pair = CoMoments(), CoMoments()
 
     def add(

@@ -19,6 +19,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "NncalcError": "nncalc.errors",
+    "compare": "nncalc.core.compare",
     "cross_entropy": "nncalc.core.xent",
     "cross_entropy_loss": "nncalc.core.xent",
     "distillation_loss": "nncalc.core.distill",
@@ -35,6 +36,7 @@ _EXPORTS = {
 __all__ = [
     "NncalcError",
     "__version__",
+    "compare",
     "cross_entropy",
     "cross_entropy_loss",
     "distillation_loss",
@@ -49,6 +51,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from nncalc.core.compare import compare
     from nncalc.core.distill import distillation_loss
     from nncalc.core.divergence import entropy, js_divergence, kl_divergence
     from nncalc.core.embeddings import embedding_params

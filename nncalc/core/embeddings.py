@@ -28,12 +28,15 @@ Record = dict[str, int | float | str | bool | None]
 
 def _positive(name: str, value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise NncalcError(f"{name} must be a positive whole number", token=str(value))
+        raise NncalcError(f"{name} must be a positive whole number", param=name, token=str(value))
     return value
 
 
 def padded_vocab_size(vocab_size: int, multiple: int | None) -> int:
-    """``vocab_size`` rounded up to a multiple, as nanoGPT pads GPT-2's 50257 to 50304 (64)."""
+    """``vocab_size`` rounded up to a multiple, as nanoGPT pads GPT-2's 50257 to 50304 (64).
+
+    ``multiple`` is a positive int or ``None`` (no padding); exact.
+    """
     if multiple is None:
         return vocab_size
     _positive("pad_to_multiple", multiple)
@@ -66,7 +69,17 @@ def embedding_params(
     would save) and ``tying_saves_percent`` (of the untied total), and the
     embedding output for a batch: ``batch_size`` (B, 1 when not given),
     ``output_shape`` (``BxLxD``) and ``output_bytes`` -- all three ``None``
-    without ``max_len``. Exact integer arithmetic; int4 bytes round up.
+    without ``max_len``.
+
+    Domain: ``vocab_size``, ``d_model`` and (when given) ``max_len``,
+    ``batch_size`` and ``pad_to_multiple`` positive Python ints (not bool);
+    ``type_vocab_size`` and ``position_offset`` >= 0; ``batch_size`` only
+    with ``max_len``; ``dtype`` a key of :data:`DTYPE_BYTES`. Anything else
+    raises :class:`NncalcError` (a ``ValueError``) with ``param`` naming the
+    argument.
+
+    Accuracy: exact integer arithmetic at any size (int4 bytes round up);
+    ``tying_saves_percent`` is the one float, correctly rounded.
     """
     vocab_size = _positive("vocab_size", vocab_size)
     d_model = _positive("d_model", d_model)
@@ -75,14 +88,24 @@ def embedding_params(
     if batch_size is not None:
         _positive("batch_size", batch_size)
         if max_len is None:
-            raise NncalcError("batch_size needs max_len, the sequence length of the output")
+            raise NncalcError(
+                "batch_size needs max_len, the sequence length of the output", param="batch_size"
+            )
     if type_vocab_size < 0:
-        raise NncalcError("type_vocab_size must be zero or more", token=str(type_vocab_size))
+        raise NncalcError(
+            "type_vocab_size must be zero or more",
+            param="type_vocab_size",
+            token=str(type_vocab_size),
+        )
     if position_offset < 0:
-        raise NncalcError("position_offset must be zero or more", token=str(position_offset))
+        raise NncalcError(
+            "position_offset must be zero or more",
+            param="position_offset",
+            token=str(position_offset),
+        )
     if dtype not in DTYPE_BYTES:
         known = ", ".join(DTYPE_BYTES)
-        raise NncalcError(f"unknown dtype (known: {known})", token=dtype)
+        raise NncalcError(f"unknown dtype (known: {known})", param="dtype", token=dtype)
     vocab = padded_vocab_size(vocab_size, pad_to_multiple)
     token = vocab * d_model
     head = 0 if tied else token

@@ -267,15 +267,13 @@ def cross_entropy_loss(
     Domain: logits as :func:`softmax`; ``weight`` one finite value >= 0 per
     class; ``label_smoothing`` in [0, 1]; ``ignore_index`` for index targets
     only; class indices whole and in 0..C-1 (the ignored ones excepted).
-    Anything else raises :class:`NncalcError` (a ``ValueError``) with
-    ``param`` naming the argument at fault where one is.
+    Else :class:`NncalcError` (a ``ValueError``; ``param`` names the argument).
 
     Edge cases: all rows ignored with "mean" gives nan, as in PyTorch; a
     class of weight 0 adds 0 even where its probability is 0.
 
     Accuracy: each term to a few ulp (log-softmax, then products of
-    non-negative numbers); the sums are exact roundings (``math.fsum``).
-    Matches PyTorch to its float64 rounding.
+    non-negative numbers); the reductions are exactly rounded (``math.fsum``).
     """
     check_smoothing(label_smoothing)
     log_q = log_predictions(pred, from_logits=from_logits)

@@ -6,6 +6,10 @@ The NumPy core is the Python API::
     >>> kl_divergence([0, 0, 1, 0], [0.1, 0.2, 0.6, 0.1])
     0.5108256237659907
 
+Bad input raises :class:`NncalcError` (alias ``NncalcValueError``), a
+:class:`ValueError` whose message names the function's arguments, never a
+command-line option.
+
 Names are imported on first use, so that ``import nncalc`` (and the console
 entry point, which guards Ctrl-C during start-up) costs nothing up front.
 """
@@ -19,6 +23,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "NncalcError": "nncalc.errors",
+    "NncalcValueError": "nncalc.errors",
     "compare": "nncalc.core.compare",
     "cross_entropy": "nncalc.core.xent",
     "cross_entropy_loss": "nncalc.core.xent",
@@ -35,6 +40,7 @@ _EXPORTS = {
 
 __all__ = [
     "NncalcError",
+    "NncalcValueError",
     "__version__",
     "compare",
     "cross_entropy",
@@ -59,7 +65,7 @@ if TYPE_CHECKING:
     from nncalc.core.policy import kl_estimators
     from nncalc.core.softmax import log_softmax, softmax
     from nncalc.core.xent import cross_entropy, cross_entropy_loss
-    from nncalc.errors import NncalcError
+    from nncalc.errors import NncalcError, NncalcValueError
 
 
 def __getattr__(name: str) -> Any:

@@ -1,14 +1,16 @@
 """The one error type of nncalc and the exit codes it maps to.
 
 The math modules raise :class:`NncalcError` with what they know (row, column,
-token); the operand reader adds the operand's name; the CLI prints it once, on
-one line, and exits with :attr:`ExitCode.USAGE`.
+token, the argument at fault) in words for Python callers; the operand reader
+adds the operand's name; the command line rewords it in terms of its flags
+(:func:`nncalc.cli.errors.for_cli`), prints it once, on one line, and exits
+with :attr:`ExitCode.USAGE`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from enum import IntEnum
+from enum import Enum, IntEnum
 
 
 class ExitCode(IntEnum):
@@ -33,13 +35,41 @@ class Location:
     line: int | None = None
 
 
+class Kind(Enum):
+    """Codes for :attr:`NncalcError.kind`: what went wrong, for callers that reword.
+
+    A code names a problem whose wording differs between the Python API and
+    the command line (the fix names an argument or an option); the CLI looks
+    its own words up by this code.
+    """
+
+    UNNORMALIZED = "unnormalized"  # a row of probabilities does not sum to 1
+    NEGATIVE_PROBABILITY = "negative-probability"  # a probability < 0: logits?
+    SIGMA_NOT_POSITIVE = "sigma-not-positive"  # std=True and a sigma <= 0
+    REQUIRED = "required"  # the argument ``param`` must be given
+    NO_VOCAB_SIZE = "no-vocab-size"  # a config has no vocab_size field
+    NO_D_MODEL = "no-d-model"  # a config has no width field
+    NO_MAX_LEN = "no-max-len"  # a config has no context length for learned positions
+    UNKNOWN_PRESET = "unknown-preset"  # no preset of that name
+
+
 class NncalcError(ValueError):
     """A usage or input error: bad number, ragged rows, invalid distribution...
 
     A :class:`ValueError`, so ``except ValueError`` around an API call catches it.
 
-    ``hint`` is the suggested fix ("pass --normalize"). The message is rendered
-    on one line as ``OPERAND row R, column C: 'TOKEN': MESSAGE (HINT)``.
+    The message is rendered on one line as
+    ``OPERAND row R, column C: 'TOKEN': MESSAGE (HINT)``, worded for Python
+    callers: ``hint`` is the suggested fix ("normalize=True rescales it").
+
+    ``param`` names the function argument at fault (``"alpha"``,
+    ``"temperature"``, ``"config"``), or is ``None`` when the data is;
+    ``kind`` is a :class:`Kind`, or ``None``. Neither is shown in the
+    message; they let a caller such as the command line reword it (name its
+    own option instead of the argument) without parsing text. An error
+    about ``param="config"`` or ``"preset"`` names the argument's value (the
+    config's path, the preset's name) as its ``operand``; otherwise the
+    operand is the input being read, named by the reader.
     """
 
     def __init__(
@@ -52,11 +82,21 @@ class NncalcError(ValueError):
         token: str | None = None,
         line: int | None = None,
         hint: str | None = None,
+        param: str | None = None,
+        kind: Kind | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.where = Location(operand, row, column, token, line)
         self.hint = hint
+        self.param = param
+        self.kind = kind
+
+    def reworded(self, message: str, *, operand: str | None, hint: str | None) -> NncalcError:
+        """The same error (place, ``param``, ``kind``) in other words."""
+        error = NncalcError(message, hint=hint, param=self.param, kind=self.kind)
+        error.where = replace(self.where, operand=operand)
+        return error
 
     def located(
         self,

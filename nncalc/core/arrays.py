@@ -19,9 +19,6 @@ DEFAULT_TOL = 1e-6
 EPSILON = float(np.finfo(np.float64).eps)
 
 
-NORMALIZE_HINT = "pass --normalize to rescale it, or --logits if these are logits"
-
-
 def as_rows(values: npt.ArrayLike) -> FloatArray:
     """``values`` as a 2-D float64 array of rows (a 1-D input is one row)."""
     array = np.asarray(values, dtype=np.float64)

@@ -39,14 +39,15 @@ DEFAULT_ALPHA = 0.5
 
 
 def check_alpha(alpha: float) -> None:
+    """Raise :class:`NncalcError` (``param="alpha"``) unless 0 <= alpha <= 1 (NaN is not)."""
     if not 0.0 <= alpha <= 1.0:
-        raise NncalcError("alpha must be in [0, 1]", operand="--alpha", token=repr(alpha))
+        raise NncalcError("alpha must be in [0, 1]", param="alpha", token=repr(alpha))
 
 
 def kl_log_rows(
     log_p: FloatArray, log_q: FloatArray, log_ratio: FloatArray | None = None
 ) -> FloatArray:
-    """KL(p || q) per row from normalised log-probabilities.
+    """KL(p || q) per row from normalised log-probabilities (2-D, paired).
 
     Terms p f(log q - log p) (q where p = 0) are all >= 0 and sum to
     KL(p || q) because both rows sum to 1. -inf in log q where p > 0 gives
@@ -114,7 +115,13 @@ def distill_rows(
     temperature: float,
     alpha: float,
 ) -> DistillTerms:
-    """The loss and its parts per row; without labels the loss is the soft term."""
+    """The loss and its parts per row; without labels the loss is the soft term.
+
+    ``teacher``, ``student``: 2-D rows of logits (a single row broadcasts);
+    ``labels``: valid class indices or ``None``. Domain, errors and accuracy
+    as :func:`distillation_loss`; ``temperature`` is not checked here
+    beyond what :func:`log_softmax` checks.
+    """
     check_alpha(alpha)
     teacher, student = pair_rows(teacher, student)
     log_p = np.asarray(log_softmax(teacher, temperature), dtype=np.float64)
@@ -152,9 +159,18 @@ def distillation_loss(
     soft term T^2 KL alone (``alpha`` does not apply). ``temperature`` > 0,
     ``alpha`` in [0, 1]. Nats; a float for vectors, an array for batches.
 
-    Domain: logits as in :func:`nncalc.softmax` (-inf masks a class).
-    Accuracy: ~1e-15 relative; with alpha = 1 and T = 1 it equals
-    KL(softmax(t) || softmax(s)).
+    Domain: logits as in :func:`nncalc.softmax` (-inf masks a class);
+    teacher and student rows of one width; labels whole numbers in 0..C-1.
+    Anything else raises :class:`NncalcError` (a ``ValueError``;
+    ``param="alpha"`` or ``"temperature"`` for those arguments).
+
+    Edge cases: 0 exactly when the student's logits equal the teacher's
+    (without labels); alpha = 0 or 1 drops the other term entirely, even an
+    infinite one; a class the student masks (-inf) where the teacher's is
+    finite gives inf.
+
+    Accuracy: ~1e-15 relative, also as the student approaches the teacher
+    (KL -> 0); with alpha = 1 and T = 1 it equals KL(softmax(t) || softmax(s)).
     """
     teacher = as_rows(teacher_logits)
     student = as_rows(student_logits)

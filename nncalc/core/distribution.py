@@ -10,7 +10,6 @@ import numpy.typing as npt
 from nncalc.core.arrays import (
     DEFAULT_TOL,
     EPSILON,
-    NORMALIZE_HINT,
     FloatArray,
     IntArray,
     _first,
@@ -19,7 +18,9 @@ from nncalc.core.arrays import (
     as_rows,
 )
 from nncalc.core.numerics import row_sums
-from nncalc.errors import NncalcError
+from nncalc.errors import Kind, NncalcError
+
+LOGITS_HINT = "if these are logits, take their softmax"
 
 
 def validate_distribution(
@@ -34,6 +35,11 @@ def validate_distribution(
     (relative) of 1 is accepted; with ``normalize`` any row with a positive
     sum is. Callers divide by the returned sums (or fold them into their
     formula) so that renormalisation costs no accuracy.
+
+    Errors (:class:`NncalcError`) name the first bad row and column,
+    1-based: a non-finite entry; a negative one
+    (``kind=Kind.NEGATIVE_PROBABILITY``); a row sum off 1
+    (``kind=Kind.UNNORMALIZED``); a zero row with ``normalize``.
     """
     rows = as_rows(values)
     bad = ~np.isfinite(rows)
@@ -52,7 +58,8 @@ def validate_distribution(
             row=row,
             column=column,
             token=_token(rows[row - 1, column - 1]),
-            hint="pass --logits if these are logits",
+            hint=LOGITS_HINT,
+            kind=Kind.NEGATIVE_PROBABILITY,
         )
     sums = row_sums(rows)
     if normalize:
@@ -68,7 +75,8 @@ def validate_distribution(
             raise NncalcError(
                 f"row sums to {sums[row]:.10g}, not 1 within tolerance {tol:g}",
                 row=row + 1,
-                hint=NORMALIZE_HINT,
+                hint=f"normalize=True rescales it; {LOGITS_HINT}",
+                kind=Kind.UNNORMALIZED,
             )
     return rows, sums
 
@@ -117,7 +125,11 @@ def as_distribution(
 
 
 def pair_rows(p: FloatArray, q: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Broadcast a single row against a batch; check widths and row counts."""
+    """Broadcast a single row against a batch; check widths and row counts.
+
+    2-D inputs; rows of different widths, or batches of different sizes
+    (neither 1), raise :class:`NncalcError`. The broadcast row is a view.
+    """
     if p.shape[1] != q.shape[1]:
         raise NncalcError(f"rows have {p.shape[1]} and {q.shape[1]} values; they must match")
     if len(p) != len(q):
@@ -131,7 +143,12 @@ def pair_rows(p: FloatArray, q: FloatArray) -> tuple[FloatArray, FloatArray]:
 
 
 def class_indices(values: npt.ArrayLike, classes: int) -> IntArray:
-    """Validate class indices (0-based) against the number of classes."""
+    """Class indices (0-based) as int64, checked against the number of classes.
+
+    Whole numbers in 0..classes-1 (floats such as 2.0 are accepted);
+    anything else raises :class:`NncalcError` naming the 1-based position
+    and the value.
+    """
     array = np.asarray(values)
     flat = array.reshape(-1)
     if array.dtype.kind == "f":

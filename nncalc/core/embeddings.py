@@ -6,6 +6,19 @@ maps hidden states back to V logits with a D x V ``lm_head``; tying the two
 positions (GPT-2, BERT) add an L x D position table; RoPE models add none.
 BERT-style encoders add a token-type (segment) table. All counts are exact
 integers, whatever their size.
+
+:func:`embedding_params` returns an ordered record: the sizes used
+(``vocab_size``, ``padded_vocab_size`` and ``vocab_padding`` when
+``pad_to_multiple`` rounds V up, ``d_model``, ``tied``, ``max_len``,
+``type_vocab_size``), then ``token_embedding`` (V x D, V padded), ``lm_head``
+(0 when tied, V x D when untied), ``position_embedding``
+((L + ``position_offset``) x D when ``max_len`` is given and positions are
+learned, else 0), ``token_type_embedding`` (``type_vocab_size`` x D),
+``total``, ``dtype``, ``bytes`` (of the total), ``tying_saves`` (V x D: what
+tying saves, or would save) and ``tying_saves_percent`` (of the untied
+total), and the embedding output for a batch: ``batch_size`` (B, 1 when not
+given), ``output_shape`` (``BxLxD``) and ``output_bytes`` -- all three
+``None`` without ``max_len``.
 """
 
 from __future__ import annotations
@@ -28,16 +41,43 @@ Record = dict[str, int | float | str | bool | None]
 
 def _positive(name: str, value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise NncalcError(f"{name} must be a positive whole number", token=str(value))
+        raise NncalcError(f"{name} must be a positive whole number", param=name, token=str(value))
     return value
 
 
 def padded_vocab_size(vocab_size: int, multiple: int | None) -> int:
-    """``vocab_size`` rounded up to a multiple, as nanoGPT pads GPT-2's 50257 to 50304 (64)."""
+    """``vocab_size`` rounded up to a multiple, as nanoGPT pads GPT-2's 50257 to 50304 (64).
+
+    ``multiple`` is a positive int or ``None`` (no padding); exact.
+    """
     if multiple is None:
         return vocab_size
     _positive("pad_to_multiple", multiple)
     return -(-vocab_size // multiple) * multiple
+
+
+def _check_sizes(
+    vocab_size: int,
+    d_model: int,
+    max_len: int | None,
+    batch_size: int | None,
+    type_vocab_size: int,
+    position_offset: int,
+) -> None:
+    """Raise :class:`NncalcError` (with ``param``) for the first size out of its domain."""
+    _positive("vocab_size", vocab_size)
+    _positive("d_model", d_model)
+    if max_len is not None:
+        _positive("max_len", max_len)
+    if batch_size is not None:
+        _positive("batch_size", batch_size)
+        if max_len is None:
+            raise NncalcError(
+                "batch_size needs max_len, the sequence length of the output", param="batch_size"
+            )
+    for name, value in (("type_vocab_size", type_vocab_size), ("position_offset", position_offset)):
+        if value < 0:
+            raise NncalcError(f"{name} must be zero or more", param=name, token=str(value))
 
 
 def embedding_params(
@@ -55,34 +95,21 @@ def embedding_params(
 ) -> Record:
     """Counts (and bytes at ``dtype``) of the embedding-related parameters.
 
-    Returns an ordered record: the sizes used (``vocab_size``,
-    ``padded_vocab_size`` and ``vocab_padding`` when ``pad_to_multiple``
-    rounds V up, ``d_model``, ``tied``, ``max_len``, ``type_vocab_size``),
-    then ``token_embedding`` (V x D, V padded), ``lm_head`` (0 when tied,
-    V x D when untied), ``position_embedding`` ((L + ``position_offset``) x D
-    when ``max_len`` is given and positions are learned, else 0),
-    ``token_type_embedding`` (``type_vocab_size`` x D), ``total``, ``dtype``,
-    ``bytes`` (of the total), ``tying_saves`` (V x D: what tying saves, or
-    would save) and ``tying_saves_percent`` (of the untied total), and the
-    embedding output for a batch: ``batch_size`` (B, 1 when not given),
-    ``output_shape`` (``BxLxD``) and ``output_bytes`` -- all three ``None``
-    without ``max_len``. Exact integer arithmetic; int4 bytes round up.
+    Returns the ordered record described in the module docstring.
+
+    Domain: ``vocab_size``, ``d_model`` and (when given) ``max_len``,
+    ``batch_size`` and ``pad_to_multiple`` positive Python ints (not bool);
+    ``type_vocab_size`` and ``position_offset`` >= 0; ``batch_size`` only
+    with ``max_len``; ``dtype`` a key of :data:`DTYPE_BYTES`. Else
+    :class:`NncalcError` (a ``ValueError``) with ``param`` naming the argument.
+
+    Accuracy: exact integer arithmetic at any size (int4 bytes round up);
+    ``tying_saves_percent`` is the one float, correctly rounded.
     """
-    vocab_size = _positive("vocab_size", vocab_size)
-    d_model = _positive("d_model", d_model)
-    if max_len is not None:
-        _positive("max_len", max_len)
-    if batch_size is not None:
-        _positive("batch_size", batch_size)
-        if max_len is None:
-            raise NncalcError("batch_size needs max_len, the sequence length of the output")
-    if type_vocab_size < 0:
-        raise NncalcError("type_vocab_size must be zero or more", token=str(type_vocab_size))
-    if position_offset < 0:
-        raise NncalcError("position_offset must be zero or more", token=str(position_offset))
+    _check_sizes(vocab_size, d_model, max_len, batch_size, type_vocab_size, position_offset)
     if dtype not in DTYPE_BYTES:
         known = ", ".join(DTYPE_BYTES)
-        raise NncalcError(f"unknown dtype (known: {known})", token=dtype)
+        raise NncalcError(f"unknown dtype (known: {known})", param="dtype", token=dtype)
     vocab = padded_vocab_size(vocab_size, pad_to_multiple)
     token = vocab * d_model
     head = 0 if tied else token

@@ -19,38 +19,40 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from nncalc.core.arrays import FloatArray, as_rows
+from nncalc.core.arrays import FloatArray, _first, as_rows
 from nncalc.core.special import expm1_minus_x
-from nncalc.errors import NncalcError
+from nncalc.errors import Kind, NncalcError
 
 __all__ = ["check_gaussian", "kl_normal", "kl_normal_terms", "log_variance_difference"]
 
 
-def _first_bad(bad: npt.NDArray[np.bool_]) -> tuple[int, int]:
-    row, column = np.argwhere(bad)[0]
-    return int(row) + 1, int(column) + 1
-
-
 def check_gaussian(values: FloatArray, *, kind: str) -> None:
-    """Reject what does not describe a Gaussian.
+    """Raise :class:`NncalcError` at the first entry that does not describe a Gaussian.
 
     ``kind`` is ``"mean"`` (finite), ``"log-variance"`` (finite: the variance
-    is in (0, inf)) or ``"sigma"`` (finite and > 0).
+    is in (0, inf)) or ``"sigma"`` (finite and > 0). The error names the row
+    and column (1-based) and the value; a sigma <= 0 has
+    ``kind=Kind.SIGMA_NOT_POSITIVE`` (log-variances given as sigmas?).
     """
     bad = ~np.isfinite(values)
     if kind == "sigma":
         bad |= ~(values > 0)
     if not bad.any():
         return
-    row, column = _first_bad(bad)
+    row, column = _first(bad)
     value = float(values[row - 1, column - 1])
     if kind == "sigma" and np.isfinite(value):
-        message = "a standard deviation must be > 0"
-        hint = "without --std the operand is log sigma^2"
-    else:
-        message = f"a {kind} must be a finite number"
-        hint = None
-    raise NncalcError(message, row=row, column=column, token=repr(value), hint=hint)
+        raise NncalcError(
+            "a standard deviation must be > 0",
+            row=row,
+            column=column,
+            token=repr(value),
+            hint="with std=False the spreads are log sigma^2",
+            kind=Kind.SIGMA_NOT_POSITIVE,
+        )
+    raise NncalcError(
+        f"a {kind} must be a finite number", row=row, column=column, token=repr(value)
+    )
 
 
 def log_variance_difference(
@@ -120,9 +122,17 @@ def kl_normal(
     (> 0) instead of log-variances. Arrays broadcast as NumPy does (a single
     row against a batch). A vector gives a float, a batch one value per row.
 
-    Domain: finite means and log-variances; sigmas finite and > 0; anything
-    else raises :class:`NncalcError`. Accuracy: a few ulp relative (all
-    terms are >= 0 and free of cancellation); 0 exactly for equal Gaussians.
+    Domain: finite means and log-variances; sigmas finite and > 0; shapes
+    that broadcast. Anything else raises :class:`NncalcError` (a
+    ``ValueError``) naming the row and column; a sigma <= 0 has
+    ``kind=Kind.SIGMA_NOT_POSITIVE``.
+
+    Edge cases: 0 exactly for equal Gaussians; inf only where the exact
+    value exceeds the float64 range (a log-variance gap above ~709, or
+    means ~1e154 standard deviations apart).
+
+    Accuracy: a few ulp relative (all terms are >= 0 and free of
+    cancellation), also for nearly equal Gaussians.
     """
     arrays = [as_rows(a) for a in (mu, logvar, mu2, logvar2)]
     try:

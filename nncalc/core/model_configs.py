@@ -1,47 +1,59 @@
-"""Embedding sizes of real models, read from Hugging Face ``config.json`` files.
+"""Embedding sizes of real models, from Hugging Face ``config.json`` files or presets.
 
-A config names its family in ``model_type``; :file:`families.json` says how
-each family builds its embeddings (a learned position table or RoPE/ALiBi/
-relative positions, a token-type table, the default tying). Presets
-(:file:`presets.json`) are the embedding fields of well-known published
-configs and go through the same reader. Nothing here touches a network.
-
-The result is a :class:`Model`: the sizes the counts need, plus which config
-fields were used, what was assumed and which flags replaced config values,
-so the output can say so.
+:func:`resolve` reads the fields of a config (:mod:`nncalc.core.config_files`
+finds and parses it) and combines them with values given by the caller. The
+result is a :class:`Model`: the sizes the counts need, plus which config
+fields were used, what was assumed and which given values (:class:`Flags`)
+replaced config values, so the output can say so. Errors name the config's
+path or the preset as their operand and ``param="config"`` or
+``param="preset"``.
 """
 
 from __future__ import annotations
 
-import difflib
-import json
-import sys
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
-from nncalc.errors import NncalcError
+from nncalc.core.config_files import (
+    LEARNED,
+    NONE,
+    ConfigText,
+    Family,
+    families,
+    json_kind,
+    preset_config,
+    preset_names,
+    presets,
+    read_config,
+    unknown_family,
+)
+from nncalc.errors import Kind, NncalcError
 
-LEARNED = "learned"
-NONE = "none"
+__all__ = [
+    "LEARNED",
+    "NONE",
+    "ConfigText",
+    "Family",
+    "Flags",
+    "Model",
+    "families",
+    "preset_config",
+    "preset_names",
+    "preset_summaries",
+    "presets",
+    "read_config",
+    "resolve",
+]
 
-
-@dataclass(frozen=True)
-class Family:
-    """How one ``model_type`` builds its embeddings (a :file:`families.json` entry)."""
-
-    positions: str
-    tie_word_embeddings: bool
-    width_keys: tuple[str, ...]
-    context_keys: tuple[str, ...]
-    position_offset: int = 0
-    type_vocab_size: int = 0
+_V = TypeVar("_V", int, bool, str)
 
 
 @dataclass(frozen=True)
 class Flags:
-    """Values given on the command line; ``None`` means "not given"."""
+    """Values given by the caller (the command line's options), which win over a config's.
+
+    ``None`` means "not given".
+    """
 
     vocab_size: int | None = None
     d_model: int | None = None
@@ -90,66 +102,6 @@ class Model:
         }
 
 
-@dataclass(frozen=True)
-class ConfigText:
-    """A parsed config: its JSON object, a label for messages, where it came from."""
-
-    data: dict[str, Any]
-    label: str
-    source: str
-    preset: str | None = None
-
-
-# -- data files ---------------------------------------------------------------
-
-
-@cache
-def _data(name: str) -> dict[str, Any]:
-    text = resources.files("nncalc.core").joinpath(name).read_text(encoding="utf-8")
-    loaded: dict[str, Any] = json.loads(text)
-    return loaded
-
-
-@cache
-def families() -> dict[str, Family]:
-    """The known ``model_type`` families, from :file:`families.json`."""
-    data = _data("families.json")
-    defaults = data["defaults"]
-    known = {}
-    for name, entry in data["families"].items():
-        merged = {**defaults, **entry}
-        known[name] = Family(
-            positions=merged["positions"],
-            tie_word_embeddings=merged["tie_word_embeddings"],
-            width_keys=tuple(merged["width_keys"]),
-            context_keys=tuple(merged["context_keys"]),
-            position_offset=merged["position_offset"],
-            type_vocab_size=merged.get("type_vocab_size", 0),
-        )
-    return known
-
-
-def _unknown_family() -> Family:
-    defaults = _data("families.json")["defaults"]
-    return Family(
-        positions=NONE,
-        tie_word_embeddings=defaults["tie_word_embeddings"],
-        width_keys=tuple(defaults["width_keys"]),
-        context_keys=tuple(defaults["context_keys"]),
-    )
-
-
-@cache
-def presets() -> dict[str, dict[str, Any]]:
-    """Preset name -> ``{"repo": ..., "config": {...}}``, from :file:`presets.json`."""
-    loaded: dict[str, dict[str, Any]] = _data("presets.json")["presets"]
-    return loaded
-
-
-def preset_names() -> list[str]:
-    return list(presets())
-
-
 def preset_summaries() -> list[dict[str, str | int | bool | None]]:
     """One row per preset: name, Hub repo and the sizes its config resolves to."""
     rows: list[dict[str, str | int | bool | None]] = []
@@ -170,59 +122,15 @@ def preset_summaries() -> list[dict[str, str | int | bool | None]]:
     return rows
 
 
-# -- reading configs ----------------------------------------------------------
-
-
-def read_config(path: str) -> ConfigText:
-    """Parse a config file (``-`` reads stdin) into a JSON object, or fail on one line."""
-    label = f"--config {path}"
-    try:
-        if path == "-":
-            text = sys.stdin.read().removeprefix("\ufeff")
-        else:
-            with open(path, encoding="utf-8-sig") as handle:
-                text = handle.read()
-    except UnicodeDecodeError:
-        raise NncalcError("not UTF-8 text: expected a JSON config", operand=label) from None
-    except OSError as error:
-        reason = error.strerror or type(error).__name__
-        raise NncalcError(f"cannot read the file ({reason})", operand=label) from None
-    if not text.strip():
-        raise NncalcError("the file is empty: expected a JSON config", operand=label)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise NncalcError(
-            f"not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}",
-            operand=label,
-        ) from None
-    except RecursionError:
-        raise NncalcError("not a config: JSON nested too deeply", operand=label) from None
-    if not isinstance(data, dict):
-        raise NncalcError(
-            f"expected a JSON object of config fields, got {_kind(data)}", operand=label
-        )
-    return ConfigText(data, label, "config")
-
-
-def preset_config(name: str) -> ConfigText:
-    """A preset's published config, found by name or Hub repo (any case)."""
-    wanted = name.strip().lower()
-    for preset, entry in presets().items():
-        if wanted in (preset, str(entry["repo"]).lower()):
-            return ConfigText(dict(entry["config"]), f"--preset {preset}", "preset", preset)
-    close = difflib.get_close_matches(wanted, preset_names(), n=1)
-    hint = f"did you mean {close[0]}? " if close else ""
-    raise NncalcError(
-        "unknown preset",
-        operand="--preset",
-        token=name,
-        hint=f"{hint}known: {', '.join(preset_names())}; --preset list shows them",
-    )
-
-
 def resolve(config: ConfigText | None, flags: Flags) -> Model:
-    """Combine a config (or none) with the command-line flags; flags win."""
+    """Combine a config (or none) with the given values; given values win.
+
+    Without a config, ``flags.vocab_size`` and ``flags.d_model`` are required
+    (:class:`NncalcError` with ``kind=Kind.REQUIRED`` and that ``param``).
+    A config must hold (or ``flags`` give) the vocabulary size and width,
+    and the context length where positions are learned; fields of the wrong
+    type or range raise :class:`NncalcError` naming the config.
+    """
     if config is None:
         return _from_flags(flags)
     return _Resolver(config, flags).model()
@@ -230,8 +138,10 @@ def resolve(config: ConfigText | None, flags: Flags) -> Model:
 
 def _from_flags(flags: Flags) -> Model:
     if flags.vocab_size is None or flags.d_model is None:
-        missing = "--vocab-size" if flags.vocab_size is None else "--d-model"
-        raise NncalcError(f"{missing} is required", hint="or pass --config or --preset")
+        missing = "vocab_size" if flags.vocab_size is None else "d_model"
+        raise NncalcError(
+            f"{missing} is required", hint="or give a config", param=missing, kind=Kind.REQUIRED
+        )
     learned = flags.learned_positions is not False and flags.max_len is not None
     return Model(
         vocab_size=flags.vocab_size,
@@ -264,8 +174,8 @@ class _Resolver:
 
     def model(self) -> Model:
         model_type, family, known = self._family()
-        vocab = self._size("vocab_size", ("vocab_size",), self.flags.vocab_size, "--vocab-size")
-        width = self._size("d_model", family.width_keys, self.flags.d_model, "--d-model")
+        vocab = self._size("vocab_size", ("vocab_size",), Kind.NO_VOCAB_SIZE, self.flags.vocab_size)
+        width = self._size("d_model", family.width_keys, Kind.NO_D_MODEL, self.flags.d_model)
         tied = self._tied(family)
         positions = self._positions(family, known=known)
         context = self._context(family, learned=positions == LEARNED)
@@ -286,77 +196,82 @@ class _Resolver:
             overrides=self.overrides,
         )
 
-    # Each reader: a flag wins (noted in overrides), else the config field
-    # (noted in fields), else the family default (noted in assumed).
+    # Each reader: a given value wins (noted in overrides), else the config
+    # field (noted in fields), else the family default (noted in assumed).
+
+    def _given(self, name: str, value: _V | None) -> _V | None:
+        """``value`` (a field of :class:`Flags`), noted in overrides when given."""
+        if value is not None:
+            shown = _bool(value) if isinstance(value, bool) else value
+            self.overrides.append(f"{name}={shown}")
+        return value
 
     def _family(self) -> tuple[str | None, Family, bool]:
         model_type = self.data.get("model_type")
         if model_type is None:
-            return None, _unknown_family(), False
+            return None, unknown_family(), False
         if not isinstance(model_type, str):
             raise self._error(
-                f"{self.prefix}model_type: expected a string, got {_kind(model_type)}"
+                f"{self.prefix}model_type: expected a string, got {json_kind(model_type)}"
             )
         self.fields.append(self.prefix + "model_type")
         family = families().get(model_type)
         if family is None:
-            return model_type, _unknown_family(), False
+            return model_type, unknown_family(), False
         return model_type, family, True
 
-    def _size(self, name: str, keys: tuple[str, ...], flag: int | None, option: str) -> int:
+    def _size(self, name: str, keys: tuple[str, ...], missing: Kind, given: int | None) -> int:
         found = self._first(keys)
-        if flag is not None:
-            self.overrides.append(f"{name}={flag}")
-            return flag
+        if (size := self._given(name, given)) is not None:
+            return size
         if found is None:
-            raise self._error(f"no {self._names(keys)} field", hint=f"pass {option}")
+            hint = f"set Flags.{name}"
+            raise self._error(f"no {self._names(keys)} field", hint=hint, kind=missing)
         key, value = found
         return self._whole(key, value, minimum=1)
 
     def _tied(self, family: Family) -> bool:
-        if self.flags.tied is not None:
-            self.overrides.append(f"tied={_bool(self.flags.tied)}")
-            return self.flags.tied
+        if (tied := self._given("tied", self.flags.tied)) is not None:
+            return tied
         value = self.data.get("tie_word_embeddings")
         if value is None:
             self.assumed.append(f"tie_word_embeddings={_bool(family.tie_word_embeddings)}")
             return family.tie_word_embeddings
         if not isinstance(value, bool):
             raise self._error(
-                f"{self.prefix}tie_word_embeddings: expected true or false, got {_kind(value)}"
+                f"{self.prefix}tie_word_embeddings: expected true or false, got {json_kind(value)}"
             )
         self.fields.append(self.prefix + "tie_word_embeddings")
         return value
 
     def _positions(self, family: Family, *, known: bool) -> str:
         learned = self.flags.learned_positions
-        if learned is None:
-            if not known:
-                self.assumed.append(f"positions={family.positions}")
-            return family.positions
-        chosen = LEARNED if learned else NONE
-        self.overrides.append(f"positions={chosen}")
-        return chosen
+        if learned is not None:
+            chosen = LEARNED if learned else NONE
+            self._given("positions", chosen)
+            return chosen
+        if not known:
+            self.assumed.append(f"positions={family.positions}")
+        return family.positions
 
     def _context(self, family: Family, *, learned: bool) -> int | None:
         found = self._first(family.context_keys)
-        if self.flags.max_len is not None:
-            self.overrides.append(f"max_len={self.flags.max_len}")
-            return self.flags.max_len
+        if (given := self._given("max_len", self.flags.max_len)) is not None:
+            return given
         if found is None:
             if learned:
                 raise self._error(
                     f"no {self._names(family.context_keys)} field for the learned position table",
-                    hint="pass --max-len, or --positions none",
+                    hint="set Flags.max_len, or Flags.learned_positions=False",
+                    kind=Kind.NO_MAX_LEN,
                 )
             return None
         key, value = found
         return self._whole(key, value, minimum=1)
 
     def _token_types(self, family: Family) -> int:
-        if self.flags.type_vocab_size is not None:
-            self.overrides.append(f"type_vocab_size={self.flags.type_vocab_size}")
-            return self.flags.type_vocab_size
+        if (given := self._given("type_vocab_size", self.flags.type_vocab_size)) is not None:
+            return given
         if not family.type_vocab_size:
             return 0
         value = self.data.get("type_vocab_size")
@@ -374,7 +289,7 @@ class _Resolver:
     def _whole(self, key: str, value: Any, *, minimum: int) -> int:
         name = self.prefix + key
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self._error(f"{name}: expected a whole number, got {_kind(value)}")
+            raise self._error(f"{name}: expected a whole number, got {json_kind(value)}")
         if value < minimum:
             need = "positive" if minimum == 1 else "zero or more"
             raise self._error(f"{name}: must be {need}, got {value}")
@@ -386,26 +301,10 @@ class _Resolver:
         names = [self.prefix + key for key in keys]
         return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
-    def _error(self, message: str, hint: str | None = None) -> NncalcError:
-        return NncalcError(message, operand=self.label, hint=hint)
-
-
-def _kind(value: Any) -> str:
-    """A short description of a JSON value for messages: ``"768" (a string)``."""
-    names = {
-        bool: "a boolean",
-        int: "a whole number",
-        str: "a string",
-        float: "a decimal number",
-        list: "a list",
-        dict: "an object",
-        type(None): "null",
-    }
-    text = json.dumps(value) if not isinstance(value, (list, dict)) else ""
-    if len(text) > 20:
-        text = text[:17] + "..."
-    kind = names.get(type(value), type(value).__name__)
-    return f"{text} ({kind})" if text and value is not None else kind
+    def _error(
+        self, message: str, hint: str | None = None, kind: Kind | None = None
+    ) -> NncalcError:
+        return NncalcError(message, operand=self.label, hint=hint, param=self.source, kind=kind)
 
 
 def _bool(value: bool) -> str:

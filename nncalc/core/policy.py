@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from nncalc.core.arrays import FloatArray, as_rows
+from nncalc.core.arrays import FloatArray, _first, as_rows
 from nncalc.core.special import expm1_minus_x
 from nncalc.errors import NncalcError
 
@@ -30,17 +30,19 @@ ESTIMATORS = ("k1", "k2", "k3")
 
 
 def check_log_probs(values: FloatArray, *, sampling: bool) -> None:
-    """NaN and +inf are never log-probabilities; -inf is impossible for the sampler.
+    """Raise :class:`NncalcError` at the first entry that is not a log-probability.
 
-    ``sampling`` marks LOGQ: x was drawn from q, so q(x) > 0. LOGP may be
-    -inf (p(x) = 0), which makes k1 and k3 infinite: KL(q || p) is.
+    NaN and +inf never are; -inf is impossible for the sampler: ``sampling``
+    marks log q(x), x drawn from q, so q(x) > 0. log p(x) may be -inf
+    (p(x) = 0), which makes k1 and k3 infinite: KL(q || p) is. The error
+    names the row and column (1-based) and the value.
     """
     bad = np.isnan(values) | (values == np.inf)
     if sampling:
         bad |= values == -np.inf
     if not bad.any():
         return
-    row, column = (int(i) + 1 for i in np.argwhere(bad)[0])
+    row, column = _first(bad)
     value = float(values[row - 1, column - 1])
     if value == -np.inf:
         message = "log q(x) is -inf, but x was sampled from q (q(x) > 0)"
@@ -50,7 +52,11 @@ def check_log_probs(values: FloatArray, *, sampling: bool) -> None:
 
 
 def estimator_values(logp: FloatArray, logq: FloatArray) -> dict[str, FloatArray]:
-    """k1, k2 and k3 for every sample (same shape as the inputs)."""
+    """k1, k2 and k3 for every sample (same shape as the inputs).
+
+    Inputs checked by :func:`check_log_probs`. log p = -inf gives k1 = k3 =
+    inf and k2 = inf; each value is exact to a few ulp given log r.
+    """
     with np.errstate(invalid="ignore", over="ignore"):
         log_r = logp - logq
         return {
@@ -62,7 +68,12 @@ def estimator_values(logp: FloatArray, logq: FloatArray) -> dict[str, FloatArray
 
 @dataclass
 class RunningMean:
-    """Count, mean and sum of squared deviations, merged chunk by chunk."""
+    """Count, mean and sum of squared deviations, merged chunk by chunk.
+
+    Chan et al.'s pairwise update: as accurate as a two-pass mean and
+    variance of each chunk. Once an infinite value arrives the mean is that
+    infinity and the spreads are nan.
+    """
 
     count: int = 0
     mean: float = 0.0
@@ -110,14 +121,27 @@ def kl_estimators(logp: npt.ArrayLike, logq: npt.ArrayLike) -> dict[str, tuple[f
     """Mean and standard error of k1, k2, k3 over all samples, estimating KL(q || p).
 
     ``logp`` and ``logq`` are log p(x_i) and log q(x_i) of the same samples
-    x_i ~ q (arrays of one shape; every entry is a sample). Standard errors
-    use the sample standard deviation (ddof 1); nan for fewer than 2 samples.
-    Accuracy: each k is exact to a few ulp given log r; k3 has no cancellation.
+    x_i ~ q (arrays of one shape; every entry is a sample). Returns
+    ``{"k1": (mean, stderr), "k2": ..., "k3": ...}``.
+
+    Domain: log-probabilities; ``logp`` may be -inf (p(x) = 0), ``logq``
+    may not (x was drawn from q); NaN and +inf never. Anything else, or
+    different shapes, raises :class:`NncalcError` (a ``ValueError``) naming
+    the row and column.
+
+    Edge cases: all three are 0 when p = q on every sample; logp = -inf
+    makes the means of k1, k2 and k3 inf and their standard errors nan.
+    Standard errors use the sample standard deviation (ddof 1); nan for
+    fewer than 2 samples.
+
+    Accuracy: each k is exact to a few ulp given log r; k3 has no
+    cancellation (see the module docstring); the means are NumPy's pairwise
+    sums.
     """
     p = as_rows(logp)
     q = as_rows(logq)
     if p.shape != q.shape:
-        raise NncalcError(f"LOGP has shape {p.shape} and LOGQ {q.shape}; they must match")
+        raise NncalcError(f"logp has shape {p.shape} and logq {q.shape}; they must match")
     check_log_probs(p, sampling=False)
     check_log_probs(q, sampling=True)
     result = {}

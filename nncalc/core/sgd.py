@@ -123,7 +123,8 @@ def learning_rate(schedule: str, lr: float, progress: float, epochs: float) -> f
         return lr / math.sqrt(1.0 + progress)
     if schedule == "cosine":
         return lr * 0.5 * (1.0 + math.cos(math.pi * progress / epochs))
-    raise ValueError(f"unknown schedule {schedule!r}")
+    known = ", ".join(SCHEDULES)
+    raise NncalcError(f"unknown schedule {schedule!r} (known: {known})", param="schedule")
 
 
 @dataclass
@@ -268,7 +269,11 @@ def compare(
 ) -> Comparison:
     """Run GD once and SGD once per seed on ``problem``."""
     if not 1 <= batch_size <= problem.samples:
-        raise ValueError("batch_size must be between 1 and the number of samples")
+        raise NncalcError(
+            f"batch_size must be between 1 and the number of samples ({problem.samples})",
+            param="batch_size",
+            token=repr(batch_size),
+        )
     gd = gradient_descent(problem, lr=lr, schedule=schedule, epochs=epochs, on_epoch=on_epoch)
     runs = [
         minibatch_sgd(
@@ -330,7 +335,11 @@ class OnlineLearner:
 
     def __init__(self, dimension: int, *, lr: float, schedule: str = "constant") -> None:
         if schedule not in ONLINE_SCHEDULES:
-            raise ValueError(f"schedule {schedule!r} needs a known run length")
+            raise NncalcError(
+                f"schedule {schedule!r} needs a known run length",
+                param="schedule",
+                hint=f"online, use {' or '.join(ONLINE_SCHEDULES)}",
+            )
         self.weights = np.zeros(dimension)
         self.lr = lr
         self.schedule = schedule

@@ -13,7 +13,11 @@ from nncalc.errors import NncalcError
 
 
 def check_logits(logits: FloatArray) -> None:
-    """Reject NaN anywhere and rows whose logits are all -inf."""
+    """Raise :class:`NncalcError` for NaN anywhere or a row whose logits are all -inf.
+
+    The error names the row (and column, for NaN), 1-based. +-inf elsewhere
+    is allowed: -inf masks a class, +inf takes all the probability.
+    """
     nan = np.isnan(logits)
     if nan.any():
         row, column = _first(nan)
@@ -50,7 +54,9 @@ def _shifted(logits: npt.ArrayLike, temperature: float) -> tuple[FloatArray, _Co
     rounding errors of the far entries (see COMPENSATE_BELOW), or None.
     """
     if not temperature > 0 or not np.isfinite(temperature):
-        raise NncalcError(f"temperature must be a positive number, got {temperature!r}")
+        raise NncalcError(
+            "temperature must be a positive number", param="temperature", token=repr(temperature)
+        )
     z = np.ascontiguousarray(as_rows(logits))  # flat indices below assume C order
     check_logits(z)
     top = np.max(z, axis=-1, keepdims=True)
@@ -162,9 +168,17 @@ def _tiny_sums(
 def softmax(logits: npt.ArrayLike, temperature: float = 1.0) -> Any:
     """softmax(z / T) along the last axis, always max-shifted.
 
+    ``logits`` is a vector (the result is a vector) or a 2-D batch of rows
+    (one softmax per row); a scalar is a row of one.
+
     Domain: finite logits and -inf (masked: probability 0); +inf logits share
-    the probability equally (the limit); NaN or a row of only -inf raise
-    :class:`NncalcError`. ``temperature`` must be > 0.
+    the probability equally (the limit) and every finite one gets 0. NaN or
+    a row of only -inf raise :class:`NncalcError` (a ``ValueError``) naming
+    the row and column. ``temperature`` must be finite and > 0
+    (``param="temperature"`` otherwise).
+
+    Edge cases: a row of one logit gives 1.0; equal logits give 1/n each;
+    probabilities below ~4.9e-324 underflow to 0 (use :func:`log_softmax`).
 
     Accuracy: <= 2e-14 relative on every entry (tested against mpmath),
     including logits of +-1e308 where exp(z) overflows, temperatures from
@@ -186,9 +200,13 @@ def softmax(logits: npt.ArrayLike, temperature: float = 1.0) -> Any:
 def log_softmax(logits: npt.ArrayLike, temperature: float = 1.0) -> Any:
     """log softmax(z / T), computed directly (never log of softmax).
 
-    Same domain as :func:`softmax`. Masked (-inf) logits give -inf. Accuracy:
-    <= 2e-14 relative (a few ulp): both parts of (z - max) / T - log1p(s)
-    are <= 0, so the subtraction cannot cancel.
+    Same shapes, domain and errors as :func:`softmax`. Masked (-inf) logits
+    give -inf; with +inf logits in a row, those give -log(k) (k of them) and
+    the others -inf. Finite for every finite input, also where softmax
+    underflows to 0 (a gap of 1000 gives -1000, not -inf).
+
+    Accuracy: <= 2e-14 relative (a few ulp): both parts of
+    (z - max) / T - log1p(s) are <= 0, so the subtraction cannot cancel.
     """
     shifted, corrections = _shifted(logits, temperature)
     log_norm = _log_normalizer(shifted, corrections)

@@ -1,4 +1,10 @@
-"""Cross-entropy: index or soft targets, PyTorch's weights, smoothing and ignore_index."""
+"""Cross-entropy: index or soft targets, PyTorch's weights, smoothing and ignore_index.
+
+:func:`cross_entropy` is the exact H(y, y_hat) of one target and one
+prediction per row; :func:`cross_entropy_loss` is PyTorch's loss with its
+options and reductions. The ``*_rows`` functions compute per row for
+callers that stream batches and have checked their inputs.
+"""
 
 from __future__ import annotations
 
@@ -34,12 +40,19 @@ def cross_entropy(
 ) -> Any:
     """Cross-entropy H(y, y_hat) = -sum y log y_hat in nats, row-wise.
 
-    ``target`` is an integer array of class indices (one per row) or rows of
-    distributions (soft or one-hot). ``pred`` is probabilities, validated as
-    in :func:`kl_divergence`, or logits with ``from_logits`` (through
-    :func:`log_softmax`, finite for any finite logits). A true class with
-    probability 0 gives inf. ``eps`` clips probabilities to [eps, 1 - eps]
-    and renormalises, as scikit-learn's ``log_loss`` does.
+    ``target`` is an integer array of class indices (0-based, one per row)
+    or rows of distributions (soft or one-hot). ``pred`` is probabilities,
+    validated as in :func:`kl_divergence` (``tol``, ``normalize``), or
+    logits with ``from_logits`` (through :func:`log_softmax` at
+    ``temperature``, finite for any finite logits). A single row of either
+    side broadcasts; a float for vectors, an array for batches.
+
+    Domain: as :func:`kl_divergence` for probabilities and target rows, as
+    :func:`softmax` for logits; class indices whole and in 0..C-1; ``eps``
+    in (0, 0.5). Anything else raises :class:`NncalcError` (a
+    ``ValueError``). Edge cases: a true class with probability 0 gives inf;
+    ``eps`` clips probabilities to [eps, 1 - eps] and renormalises, as
+    scikit-learn's ``log_loss`` does, so the result is finite.
 
     Accuracy: <= 2e-14 relative (tested), from probabilities down to 1e-300
     or from logits: the terms -y log y_hat are all >= 0 and each log y_hat is
@@ -74,11 +87,12 @@ def log_predictions(
     tol: float = DEFAULT_TOL,
     normalize: bool = False,
 ) -> FloatArray:
-    """log y_hat per row: log-softmax of logits, or log of checked probabilities.
+    """log y_hat per row (2-D): log-softmax of logits, or log of checked probabilities.
 
-    Probability rows are renormalised exactly: each entry is log(p / sum p)
-    to a few ulp, including a p within 1e-20 of the whole row sum (whose
-    log is tiny) and subnormal p; 0 gives -inf.
+    Arguments and errors as :func:`cross_entropy`'s for ``pred``. Probability
+    rows are renormalised exactly: each entry is log(p / sum p) to a few
+    ulp, including a p within 1e-20 of the whole row sum (whose log is tiny)
+    and subnormal p; 0 gives -inf. Logits: as :func:`log_softmax`.
     """
     if from_logits:
         return np.asarray(log_softmax(as_rows(pred), temperature), dtype=np.float64)
@@ -86,13 +100,18 @@ def log_predictions(
         rows, sums = validate_distribution(pred, tol=tol, normalize=normalize)
         return _log_probabilities(rows, sums)
     if not 0 < eps < 0.5:
-        raise NncalcError(f"eps must be in (0, 0.5), got {eps!r}")
+        raise NncalcError(f"eps must be in (0, 0.5), got {eps!r}", param="eps")
     q = as_distribution(pred, tol=tol, normalize=normalize)
     return _log_probabilities(np.clip(q, eps, 1.0 - eps))
 
 
 def nll_rows(indices: IntArray, log_q: FloatArray) -> FloatArray:
-    """-log y_hat[y] per row, broadcasting a single row of either side."""
+    """-log y_hat[y] per row, broadcasting a single row of either side.
+
+    ``indices``: valid class indices (:func:`class_indices`); ``log_q``:
+    normalised log-probabilities, 2-D. Exact (a negation); inf where
+    y_hat[y] = 0. Different row counts (neither 1) raise :class:`NncalcError`.
+    """
     if len(indices) != len(log_q):
         if len(log_q) == 1:
             log_q = np.broadcast_to(log_q, (len(indices), log_q.shape[1]))
@@ -122,25 +141,26 @@ def soft_xent_rows(y: FloatArray, log_q: FloatArray) -> FloatArray:
 
 
 def check_smoothing(smoothing: float) -> None:
+    """Raise :class:`NncalcError` (``param="label_smoothing"``) unless 0 <= smoothing <= 1."""
     if not 0.0 <= smoothing <= 1.0:
         raise NncalcError(
-            "label smoothing must be in [0, 1]", operand="--label-smoothing", token=repr(smoothing)
+            "label smoothing must be in [0, 1]", param="label_smoothing", token=repr(smoothing)
         )
 
 
 def check_weight(weight: FloatArray, classes: int) -> None:
-    """Weights: one finite value >= 0 per class."""
+    """Raise :class:`NncalcError` (``param="weight"``) unless one finite value >= 0 per class."""
     if weight.shape != (classes,):
         raise NncalcError(
             f"{weight.size} weights for {classes} classes; give one weight per class",
-            operand="--weight",
+            param="weight",
         )
     bad = ~np.isfinite(weight) | (weight < 0)
     if bad.any():
         column = int(np.argmax(bad))
         raise NncalcError(
             "a class weight must be a finite number >= 0",
-            operand="--weight",
+            param="weight",
             column=column + 1,
             token=repr(float(weight[column])),
         )
@@ -153,7 +173,7 @@ def _product(factor: FloatArray, neg_log_q: FloatArray) -> FloatArray:
 
 
 def smoothed_target(y: FloatArray, smoothing: float) -> FloatArray:
-    """(1 - eps) y + eps / C, row-wise."""
+    """(1 - eps) y + eps / C, row-wise (``y`` itself when eps = 0); eps in [0, 1]."""
     if smoothing == 0:
         return y
     classes = y.shape[-1]
@@ -168,11 +188,16 @@ def index_xent_rows(
     smoothing: float = 0.0,
     ignored: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[FloatArray, FloatArray]:
-    """Per-row losses and mean denominators for class-index targets.
+    """Per-row losses and mean denominators for class-index targets (PyTorch's rules).
 
+    loss = -(1 - s) w[y] log q[y] - (s / C) sum_c w[c] log q[c], and the
+    denominator w[y] (what "mean" divides by); both 0 for ignored rows.
     ``indices`` must be valid class indices where not ``ignored`` (ignored
-    entries may hold anything in range, e.g. 0). A single row of either
-    side broadcasts against the other.
+    entries may hold anything in range, e.g. 0); ``weight`` as checked by
+    :func:`check_weight`; ``smoothing`` s in [0, 1]. A single row of either
+    side broadcasts against the other. A class of weight 0 adds 0 even where
+    q is 0 (no 0 * inf = nan); otherwise q = 0 where it counts gives inf.
+    Accuracy: a few ulp per term (the terms are >= 0).
     """
     if ignored is None:
         ignored = np.zeros(len(indices), dtype=bool)
@@ -206,7 +231,13 @@ def soft_xent_rows_weighted(
     weight: FloatArray | None = None,
     smoothing: float = 0.0,
 ) -> tuple[FloatArray, FloatArray]:
-    """Per-row losses (and denominators, all 1) for distribution targets."""
+    """Per-row losses (and denominators, all 1) for distribution targets.
+
+    loss = -sum_c w[c] t[c] log q[c] with t the smoothed target
+    (:func:`smoothed_target`); ``y`` rows of a distribution, ``log_q``
+    normalised log-probabilities, paired as :func:`pair_rows` does. A class
+    with w t = 0 adds 0 even where q is 0; terms >= 0, a few ulp each.
+    """
     y, log_q = pair_rows(y, log_q)
     target = smoothed_target(y, smoothing)
     factor = target if weight is None else target * weight
@@ -228,9 +259,21 @@ def cross_entropy_loss(
 
     ``pred`` holds logits (rows; or probabilities with ``from_logits=False``);
     ``target`` is integer class indices (one per row) or rows of
-    distributions. ``reduction`` is "mean" (weighted as described in this
-    module), "sum" or "none". ``ignore_index`` applies to index targets only.
-    All rows ignored with "mean" gives nan, as in PyTorch.
+    distributions. ``reduction`` is "mean" (index targets: divided by the
+    sum of w[y] over rows not ignored, as PyTorch does; distribution
+    targets: by the number of rows), "sum" (a float) or "none" (an array,
+    one loss per row).
+
+    Domain: logits as :func:`softmax`; ``weight`` one finite value >= 0 per
+    class; ``label_smoothing`` in [0, 1]; ``ignore_index`` for index targets
+    only; class indices whole and in 0..C-1 (the ignored ones excepted).
+    Else :class:`NncalcError` (a ``ValueError``; ``param`` names the argument).
+
+    Edge cases: all rows ignored with "mean" gives nan, as in PyTorch; a
+    class of weight 0 adds 0 even where its probability is 0.
+
+    Accuracy: each term to a few ulp (log-softmax, then products of
+    non-negative numbers); the reductions are exactly rounded (``math.fsum``).
     """
     check_smoothing(label_smoothing)
     log_q = log_predictions(pred, from_logits=from_logits)
@@ -249,7 +292,9 @@ def cross_entropy_loss(
         )
     else:
         if ignore_index is not None:
-            raise NncalcError("ignore_index applies to class-index targets only")
+            raise NncalcError(
+                "ignore_index applies to class-index targets only", param="ignore_index"
+            )
         y = as_distribution(as_rows(target_array))
         loss, denominators = soft_xent_rows_weighted(y, log_q, weight=w, smoothing=label_smoothing)
     if reduction == "none":
@@ -257,6 +302,6 @@ def cross_entropy_loss(
     if reduction == "sum":
         return math.fsum(loss.tolist())
     if reduction != "mean":
-        raise NncalcError(f"unknown reduction {reduction!r}: mean, sum or none")
+        raise NncalcError(f"unknown reduction {reduction!r}: mean, sum or none", param="reduction")
     total = math.fsum(denominators.tolist())
     return math.fsum(loss.tolist()) / total if total else math.nan

@@ -203,7 +203,7 @@ def test_probabilities_mode_checks_distributions_like_kl() -> None:
         compare(good, np.array([[0.5, 0.5], [0.5, 0.6]]), probs=True)
     assert caught.value.where.operand == "new"
     assert caught.value.where.row == 2
-    assert "--normalize" in str(caught.value)
+    assert "normalize=True" in str(caught.value) and "--" not in str(caught.value)
     assert (
         compare(good, np.array([[1.0, 1.0], [2.0, 6.0]]), probs=True, normalize=True).kl_max == 0.0
     )

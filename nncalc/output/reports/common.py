@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from nncalc.output.spec import Table
+from nncalc.output.spec import Output, Table
 
 
 def _names(names: Sequence[str] | None, width: int) -> list[str]:
@@ -14,10 +14,11 @@ def _names(names: Sequence[str] | None, width: int) -> list[str]:
     return [str(i) for i in range(width)]
 
 
-def draw(tables: list[Table]) -> None:
+def draw(tables: list[Table], output: Output) -> None:
+    """Draw ``tables`` for the terminal ``output`` goes to (Rich is imported here)."""
     from nncalc.output import tables as rich_tables
 
-    rich_tables.render(tables)
+    rich_tables.render(tables, output.env)
 
 
 def _perplexity(nats: float) -> float:

@@ -9,7 +9,7 @@ import numpy as np
 
 from nncalc.core.arrays import FloatArray
 from nncalc.core.divergence import entropy_rows, js_rows, kl_rows
-from nncalc.output.reports.common import _caption, _names, _perplexity, draw
+from nncalc.output.reports.common import _caption, _names, _perplexity
 from nncalc.output.spec import TABLE_ROWS, Bar, Base, Output, Table
 from nncalc.output.text import format_number
 
@@ -22,7 +22,7 @@ def softmax_tables(
     log: bool,
     top: int | None,
     output: Output,
-) -> None:
+) -> list[Table]:
     """One row: index/label, logit, probability, log-probability and a bar.
 
     A batch: per row, the most probable class and its probability.
@@ -47,26 +47,16 @@ def softmax_tables(
             for i in order.tolist()
         ]
         title = "softmax" + (f" (top {top})" if top else "")
-        draw([Table(title, ["index", "label", "logit", "probability", "log-prob", ""], body)])
-        return
-    labels_all = names
+        return [Table(title, ["index", "label", "logit", "probability", "log-prob", ""], body)]
     body = []
     for number, (_, values) in enumerate(rows, start=1):
         probs = np.exp(values) if log else values
         best = int(np.argmax(probs))
-        label = _names(labels_all, len(probs))[best]
+        label = _names(names, len(probs))[best]
         body.append([str(number), label, format_number(probs[best], n), Bar(float(probs[best]))])
     caption = f"first {len(rows)} of {count} rows" if count > len(rows) else None
-    draw(
-        [
-            Table(
-                "softmax per row: most probable class",
-                ["row", "class", "probability", ""],
-                body,
-                caption,
-            )
-        ]
-    )
+    title = "softmax per row: most probable class"
+    return [Table(title, ["row", "class", "probability", ""], body, caption)]
 
 
 def kl_tables(

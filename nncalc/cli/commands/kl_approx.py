@@ -8,17 +8,11 @@ from typing import Annotated
 import typer
 
 from nncalc.cli.options import (
-    BaseOpt,
-    DigitsOpt,
-    FormatOpt,
-    MaxOpt,
-    MinOpt,
-    ReductionOpt,
     operand,
+    scalar_output,
 )
 from nncalc.cli.pipeline import Scalars, run_scalars
 from nncalc.cli.steps.models import KlApprox
-from nncalc.output.spec import Base, Format
 
 LOGP_HELP = "log p(x) of the samples under p (the new policy): vector, '-' or @file."
 LOGQ_HELP = "log q(x) under q, the policy the samples x were drawn from."
@@ -30,25 +24,28 @@ class Estimator(str, Enum):
     k3 = "k3"
 
 
+LogpArg = Annotated[str | None, operand(LOGP_HELP, "LOGP")]
+LogqArg = Annotated[str | None, operand(LOGQ_HELP, "LOGQ")]
+EstimatorOpt = Annotated[
+    Estimator,
+    typer.Option("--estimator", "-k", help="The scalar result: k1, k2 or k3 (unbiased, >= 0)."),
+]
+StatsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--stats", help="Mean and standard error of k1, k2, k3 over all samples (a record)."
+    ),
+]
+
+
+@scalar_output
 def kl_approx(
-    logp: Annotated[str | None, operand(LOGP_HELP, "LOGP")] = None,
-    logq: Annotated[str | None, operand(LOGQ_HELP, "LOGQ")] = None,
-    estimator: Annotated[
-        Estimator,
-        typer.Option("--estimator", "-k", help="The scalar result: k1, k2 or k3 (unbiased, >= 0)."),
-    ] = Estimator.k3,
-    stats: Annotated[
-        bool,
-        typer.Option(
-            "--stats", help="Mean and standard error of k1, k2, k3 over all samples (a record)."
-        ),
-    ] = False,
-    reduction: ReductionOpt = None,
-    maximum: MaxOpt = None,
-    minimum: MinOpt = None,
-    base: BaseOpt = Base.e,
-    fmt: FormatOpt = Format.auto,
-    digits: DigitsOpt = None,
+    logp: LogpArg = None,
+    logq: LogqArg = None,
+    estimator: EstimatorOpt = Estimator.k3,
+    stats: StatsOpt = False,
+    *,
+    out: Scalars,
 ) -> None:
     """Schulman's estimators of KL(q || p) from log-probs of samples x ~ q (PPO, GRPO).
 
@@ -57,5 +54,5 @@ def kl_approx(
 
     Example: nncalc kl-approx "-1.2,-0.7,-2.3" "-1.0,-0.9,-2.0"
     """
-    step = KlApprox(logp, logq, estimator=estimator.value, stats=stats, reduction=reduction)
-    run_scalars(step, Scalars(reduction, maximum, minimum, base, fmt, digits))
+    step = KlApprox(logp, logq, estimator=estimator.value, stats=stats, reduction=out.reduction)
+    run_scalars(step, out)

@@ -20,74 +20,83 @@ class SgdSchedule(str, Enum):
     cosine = "cosine"
 
 
+DataOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--data",
+        help="Rows x1,...,xd,y (target last): @file.csv, '-' (stdin) or a literal row. "
+        "Default: synthetic data.",
+        metavar="@FILE|-",
+        show_default=False,
+    ),
+]
+SamplesOpt = Annotated[
+    int | None,
+    typer.Option("--samples", min=1, max=100_000_000, help="Synthetic samples n.  [default: 200]"),
+]
+FeaturesOpt = Annotated[
+    int | None,
+    typer.Option("--features", min=1, max=100_000, help="Synthetic features d.  [default: 5]"),
+]
+NoiseOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--noise", help="Standard deviation of the synthetic target noise.  [default: 0.5]"
+    ),
+]
+BatchSizeOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--batch-size",
+        min=1,
+        help="SGD mini-batch size; an epoch's last batch takes the rest.  [default: 10]",
+    ),
+]
+LrOpt = Annotated[float, typer.Option("--lr", help="Learning rate (step size) > 0.")]
+ScheduleOpt = Annotated[
+    SgdSchedule,
+    typer.Option(
+        "--schedule",
+        case_sensitive=False,
+        help="Step size over the run: constant; step (x0.1 from half the epochs, x0.01 "
+        "from 3/4); inverse-sqrt (lr/sqrt(1+epochs done)); cosine (down to 0).",
+    ),
+]
+EpochsOpt = Annotated[
+    int | None, typer.Option("--epochs", min=1, help="Passes over the data.  [default: 20]")
+]
+SeedsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--seeds", min=1, max=10_000, help="SGD runs, one shuffling seed each.  [default: 5]"
+    ),
+]
+SeedOpt = Annotated[
+    int | None,
+    typer.Option("--seed", min=0, help="Base seed: synthetic data and SGD shuffles.  [default: 0]"),
+]
+OnlineOpt = Annotated[
+    bool,
+    typer.Option(
+        "--online",
+        help="Read rows as they arrive (stdin, or --data), one update per row; "
+        "print the running loss after each.",
+    ),
+]
+
+
 def sgd(
-    data: Annotated[
-        str | None,
-        typer.Option(
-            "--data",
-            help="Rows x1,...,xd,y (target last): @file.csv, '-' (stdin) or a literal row. "
-            "Default: synthetic data.",
-            metavar="@FILE|-",
-            show_default=False,
-        ),
-    ] = None,
-    samples: Annotated[
-        int | None,
-        typer.Option(
-            "--samples", min=1, max=100_000_000, help="Synthetic samples n.  [default: 200]"
-        ),
-    ] = None,
-    features: Annotated[
-        int | None,
-        typer.Option("--features", min=1, max=100_000, help="Synthetic features d.  [default: 5]"),
-    ] = None,
-    noise: Annotated[
-        float | None,
-        typer.Option(
-            "--noise", help="Standard deviation of the synthetic target noise.  [default: 0.5]"
-        ),
-    ] = None,
-    batch_size: Annotated[
-        int | None,
-        typer.Option(
-            "--batch-size",
-            min=1,
-            help="SGD mini-batch size; an epoch's last batch takes the rest.  [default: 10]",
-        ),
-    ] = None,
-    lr: Annotated[float, typer.Option("--lr", help="Learning rate (step size) > 0.")] = 0.05,
-    schedule: Annotated[
-        SgdSchedule,
-        typer.Option(
-            "--schedule",
-            case_sensitive=False,
-            help="Step size over the run: constant; step (x0.1 from half the epochs, x0.01 "
-            "from 3/4); inverse-sqrt (lr/sqrt(1+epochs done)); cosine (down to 0).",
-        ),
-    ] = SgdSchedule.constant,
-    epochs: Annotated[
-        int | None, typer.Option("--epochs", min=1, help="Passes over the data.  [default: 20]")
-    ] = None,
-    seeds: Annotated[
-        int | None,
-        typer.Option(
-            "--seeds", min=1, max=10_000, help="SGD runs, one shuffling seed each.  [default: 5]"
-        ),
-    ] = None,
-    seed: Annotated[
-        int | None,
-        typer.Option(
-            "--seed", min=0, help="Base seed: synthetic data and SGD shuffles.  [default: 0]"
-        ),
-    ] = None,
-    online: Annotated[
-        bool,
-        typer.Option(
-            "--online",
-            help="Read rows as they arrive (stdin, or --data), one update per row; "
-            "print the running loss after each.",
-        ),
-    ] = False,
+    data: DataOpt = None,
+    samples: SamplesOpt = None,
+    features: FeaturesOpt = None,
+    noise: NoiseOpt = None,
+    batch_size: BatchSizeOpt = None,
+    lr: LrOpt = 0.05,
+    schedule: ScheduleOpt = SgdSchedule.constant,
+    epochs: EpochsOpt = None,
+    seeds: SeedsOpt = None,
+    seed: SeedOpt = None,
+    online: OnlineOpt = False,
     fmt: FormatOpt = Format.auto,
     digits: DigitsOpt = None,
 ) -> None:

@@ -11,21 +11,24 @@ from nncalc.cli.pipeline import run_vectors
 from nncalc.cli.steps.distributions import Softmax
 from nncalc.output.spec import Format
 
+LogitsArg = Annotated[str | None, operand("Logits: a vector, '-' (stdin) or @file.", "LOGITS")]
+LogOpt = Annotated[bool, typer.Option("--log", help="Log-softmax, computed directly.")]
+TopOpt = Annotated[
+    int | None,
+    typer.Option("--top", min=1, help="Only the K most probable classes, sorted.", metavar="K"),
+]
+LabelsOpt = Annotated[
+    str | None,
+    typer.Option("--labels", help="Class names: a,b,c or @vocab.txt (one per line)."),
+]
+
 
 def softmax(
-    logits: Annotated[
-        str | None, operand("Logits: a vector, '-' (stdin) or @file.", "LOGITS")
-    ] = None,
+    logits: LogitsArg = None,
     temperature: TemperatureOpt = 1.0,
-    log: Annotated[bool, typer.Option("--log", help="Log-softmax, computed directly.")] = False,
-    top: Annotated[
-        int | None,
-        typer.Option("--top", min=1, help="Only the K most probable classes, sorted.", metavar="K"),
-    ] = None,
-    labels: Annotated[
-        str | None,
-        typer.Option("--labels", help="Class names: a,b,c or @vocab.txt (one per line)."),
-    ] = None,
+    log: LogOpt = False,
+    top: TopOpt = None,
+    labels: LabelsOpt = None,
     fmt: FormatOpt = Format.auto,
     digits: DigitsOpt = None,
 ) -> None:

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 else:  # loaded when a table is drawn
     reports = startup.lazy_module("nncalc.output.reports")
 
+# A table builder of a divergence: (value, P, Q, labels, base=, output=) -> tables.
+TableBuilder = Callable[..., list[Table]]
+
 
 def check_temperature(temperature: float) -> None:
     if not (temperature > 0 and np.isfinite(temperature)):
@@ -81,10 +84,20 @@ class Divergence(ScalarStep):
     """A divergence between the rows of P and Q, paired row by row."""
 
     labelled = (0, 1)
-    divergence: Callable[[FloatArray, FloatArray], FloatArray]
 
-    def __init__(self, p: str | None, q: str | None, how: Distributions) -> None:
+    def __init__(
+        self,
+        name: str,
+        divergence: Callable[[FloatArray, FloatArray], FloatArray],
+        builder: Callable[[], TableBuilder],
+        operands: tuple[str | None, str | None],
+        how: Distributions,
+    ) -> None:
+        p, q = operands
         super().__init__([(p, "P"), (q, "Q")])
+        self.name = name
+        self.divergence = divergence
+        self.builder = builder
         self.how = how
         self.last: tuple[FloatArray, FloatArray] = (np.zeros(0), np.zeros(0))
 
@@ -93,29 +106,23 @@ class Divergence(ScalarStep):
         p_chunk, q_chunk = chunks
         p, q = pair_rows(self.how.rows(p_chunk), self.how.rows(q_chunk))
         self.last = (p[-1], q[-1])
-        return type(self).divergence(p, q), None
-
-
-class KL(Divergence):
-    name = "kl"
-    divergence = staticmethod(kl_rows)
+        return self.divergence(p, q), None
 
     def tables(
         self, value: float, names: list[str] | None, output: Output, base: Base
     ) -> list[Table]:
         p, q = self.last
-        return reports.kl_tables(value, shown(p), shown(q), names, base=base, output=output)
+        return self.builder()(value, shown(p), shown(q), names, base=base, output=output)
 
 
-class JS(Divergence):
-    name = "js"
-    divergence = staticmethod(js_rows)
+def KL(p: str | None, q: str | None, how: Distributions) -> Divergence:
+    """D_KL(P || Q) per row."""
+    return Divergence("kl", kl_rows, lambda: reports.kl_tables, (p, q), how)
 
-    def tables(
-        self, value: float, names: list[str] | None, output: Output, base: Base
-    ) -> list[Table]:
-        p, q = self.last
-        return reports.js_tables(value, shown(p), shown(q), names, base=base, output=output)
+
+def JS(p: str | None, q: str | None, how: Distributions) -> Divergence:
+    """Jensen-Shannon divergence per row."""
+    return Divergence("js", js_rows, lambda: reports.js_tables, (p, q), how)
 
 
 class Entropy(ScalarStep):

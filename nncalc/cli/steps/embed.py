@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from nncalc.cli.pipeline import RecordStep
 from nncalc.core.embeddings import embedding_params
 from nncalc.errors import NncalcError
@@ -27,12 +29,14 @@ class EmbedParams(RecordStep):
         batch_size: int | None,
         dtype: str,
     ) -> None:
-        self.vocab_size = vocab_size
-        self.d_model = d_model
-        self.tied = tied
-        self.learned_positions = learned_positions
-        self.max_len = max_len
-        self.type_vocab_size = type_vocab_size
+        self.flags: dict[str, Any] = {
+            "vocab_size": vocab_size,
+            "d_model": d_model,
+            "tied": tied,
+            "learned_positions": learned_positions,
+            "max_len": max_len,
+            "type_vocab_size": type_vocab_size,
+        }
         self.config = config
         self.preset = preset
         self.pad_to_multiple = pad_to_multiple
@@ -55,15 +59,7 @@ class EmbedParams(RecordStep):
             source = models.read_config(self.config)
         elif self.preset is not None:
             source = models.preset_config(self.preset)
-        flags = models.Flags(
-            vocab_size=self.vocab_size,
-            d_model=self.d_model,
-            tied=self.tied,
-            learned_positions=self.learned_positions,
-            max_len=self.max_len,
-            type_vocab_size=self.type_vocab_size,
-        )
-        model = models.resolve(source, flags)
+        model = models.resolve(source, models.Flags(**self.flags))
         if self.batch_size is not None and model.max_len is None:
             raise NncalcError(
                 "needs a sequence length for the output shape",

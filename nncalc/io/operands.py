@@ -133,11 +133,15 @@ def open_operand(
 
 
 def read_labels(text: str) -> list[str]:
-    """Class labels: ``a,b,c`` or ``@vocab.txt`` (one label per line)."""
+    """Class labels: ``a,b,c`` (CSV: ``a,"b, c"`` is two) or ``@vocab.txt`` (one per line)."""
     if text.startswith("@"):
         with open_file(text[1:], "--labels") as handle:
             return _label_lines(handle, text)
-    return [label.strip() for label in text.split(",")]
+    if '"' not in text:
+        return [label.strip() for label in text.split(",")]
+    import csv
+
+    return [label.strip() for label in next(csv.reader([text], skipinitialspace=True))]
 
 
 def _label_lines(handle: TextIO, source: str) -> list[str]:

@@ -7,29 +7,20 @@ are turned into one line on stderr and an exit code in :class:`NncalcGroup`.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import numpy as np
 import typer
 from typer.core import TyperGroup
+from typer.models import CommandInfo
 
 from nncalc import __version__
 from nncalc.cli import environment, startup
-from nncalc.cli.commands import (
-    distill,
-    embed_params,
-    entropy,
-    js,
-    kl,
-    kl_approx,
-    kl_normal,
-    sgd,
-    softmax,
-    xent,
-)
 from nncalc.cli.errors import for_cli
 from nncalc.errors import CheckFailed, ExitCode, NncalcError
 from nncalc.io import progress
@@ -38,19 +29,29 @@ from nncalc.io.tokens import protect_negative_literals
 from nncalc.output.environment import Environment
 from nncalc.output.text import PipeClosed, all_rows_written
 
-# The commands, in the order help lists them.
-COMMANDS: dict[str, Callable[..., None]] = {
-    "softmax": softmax.softmax,
-    "xent": xent.xent,
-    "kl": kl.kl,
-    "entropy": entropy.entropy,
-    "js": js.js,
-    "kl-normal": kl_normal.kl_normal,
-    "distill": distill.distill,
-    "kl-approx": kl_approx.kl_approx,
-    "embed-params": embed_params.embed_params,
-    "sgd": sgd.sgd,
-}
+# The commands, in the order help lists them. Command ``kl-normal`` is the
+# function ``kl_normal`` of the module nncalc/cli/commands/kl_normal.py.
+COMMANDS = (
+    "softmax",
+    "xent",
+    "kl",
+    "entropy",
+    "js",
+    "kl-normal",
+    "distill",
+    "kl-approx",
+    "embed-params",
+    "sgd",
+)
+COMPLETE_VAR = "_NNCALC_COMPLETE"
+
+
+def command_function(name: str) -> Callable[..., None]:
+    """The function of command ``name``, its module imported now."""
+    attribute = name.replace("-", "_")
+    module = importlib.import_module(f"nncalc.cli.commands.{attribute}")
+    function: Callable[..., None] = getattr(module, attribute)
+    return function
 
 
 def _fail(message: str) -> None:
@@ -150,14 +151,62 @@ def _silence_stdout() -> None:
 
 
 class NncalcTyper(typer.Typer):
-    """The app: builds only the command being run (start-up stays flat)."""
+    """The app: imports and builds only the command being run (start-up stays flat).
+
+    Its commands are imported when first listed: all of them for help,
+    completion or a test's runner, only the one named for a run.
+    """
+
+    def __init__(self, *, commands: Sequence[str], **settings: Any) -> None:
+        self.unloaded = list(commands)
+        self.order = list(commands)
+        self.shown: CommandInfo | None = None
+        self.loading = False
+        super().__init__(**settings)
+
+    @property
+    def registered_commands(self) -> list[CommandInfo]:
+        if self.shown is not None:
+            return [self.shown]
+        if not self.loading:
+            self.load(self.unloaded)
+        return self.command_infos
+
+    @registered_commands.setter
+    def registered_commands(self, commands: list[CommandInfo]) -> None:
+        self.command_infos = commands
+
+    def load(self, names: Sequence[str]) -> None:
+        """Import and register the commands ``names`` not registered yet."""
+        self.loading = True
+        try:
+            for name in [name for name in names if name in self.unloaded]:
+                self.unloaded.remove(name)
+                self.command(name)(command_function(name))
+        finally:
+            self.loading = False
+        self.command_infos.sort(key=lambda info: self.order.index(str(info.name)))
+
+    @contextmanager
+    def only(self, name: str) -> Iterator[None]:
+        """While Typer builds the app, list only command ``name`` (if it is one)."""
+        if name not in self.order:
+            yield
+            return
+        self.load([name])
+        self.shown = next(info for info in self.command_infos if info.name == name)
+        try:
+            yield
+        finally:
+            self.shown = None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        with startup.only_command(self, sys.argv[1:], "_NNCALC_COMPLETE"):
+        with startup.only_command(self, sys.argv[1:], COMPLETE_VAR):
             return super().__call__(*args, **kwargs)
 
 
 app = NncalcTyper(
+    commands=COMMANDS,
     cls=NncalcGroup,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -186,7 +235,3 @@ def main(
     Operands are literal vectors ("0.1,0.2,0.7", "-1 0 1", "[1, 2]"), '-' for
     stdin, or @file.csv; an omitted operand is read from stdin when it is a pipe.
     """
-
-
-for _name, _command in COMMANDS.items():
-    app.command(_name)(_command)

@@ -175,8 +175,15 @@ def only_command(app: Any, argv: list[str], complete_var: str) -> Iterator[None]
 
     Anything else (no command, an option first, a name that is not a command,
     shell completion at work) builds every command as usual, so help listings
-    and "no such command" errors are unchanged.
+    and "no such command" errors are unchanged. An app that imports its
+    commands lazily narrows itself (``app.only(name)``): it then imports that
+    command alone.
     """
+    narrow = getattr(app, "only", None)
+    if narrow is not None and argv and not os.environ.get(complete_var):
+        with narrow(argv[0]):
+            yield
+        return
     registered = app.registered_commands
     chosen = [info for info in registered if argv and _command_name(info) == argv[0]]
     if len(chosen) != 1 or os.environ.get(complete_var):

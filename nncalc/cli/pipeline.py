@@ -197,16 +197,17 @@ def run_vectors(step: VectorStep, fmt: Format, digits: int | None) -> None:
     output = Output(fmt, digits, env)
     names = read_labels(step.labels) if step.labels is not None else header_labels(operands)
     sink = VectorSink(step.name, output, batch=operands[0].is_batch, labels=names)
-    shown: list[tuple[FloatArray, FloatArray]] = []
+    shown: list[tuple[FloatArray, FloatArray]] = []  # the first rows, for a table
+    count = 0
     for chunks in read(operands):
         width = chunks[0].values.shape[1]
         if names is not None and len(names) != width:
             raise NncalcError(f"{len(names)} labels for {width} classes", operand="--labels")
         values = step.rows(chunks)
+        count += len(values)
         if output.fmt is Format.table:
             room = TABLE_ROWS - len(shown)
             shown.extend(zip(chunks[0].values[:room], values[:room], strict=True))
-            sink.count += len(values)
         elif step.top is not None:
             sink.add_top(values, step.top)
         else:
@@ -214,7 +215,7 @@ def run_vectors(step: VectorStep, fmt: Format, digits: int | None) -> None:
     if output.fmt is Format.table:
         from nncalc.output import tables
 
-        tables.render(step.tables(shown, sink.count, names, output), env)
+        tables.render(step.tables(shown, count, names, output), env)
     else:
         sink.finish()
 

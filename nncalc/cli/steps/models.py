@@ -28,7 +28,9 @@ else:  # loaded when a table is drawn
     reports = startup.lazy_module("nncalc.output.reports")
 
 
-def vae_kl_weight(recon: float | None, beta: float | None, batch: bool, reduction: object) -> float:
+def vae_kl_weight(
+    recon: float | None, beta: float | None, batch: bool, reduction: Reduction | None
+) -> float:
     """The KL weight beta of the VAE loss R + beta * KL (1 by default)."""
     if recon is None:
         if beta is not None:

@@ -156,7 +156,7 @@ def test_preset_by_repo_and_in_any_case() -> None:
 
 
 def test_preset_names_complete_in_the_shell() -> None:
-    from nncalc.cli.app import _complete_preset
+    from nncalc.cli.commands.embed_params import complete_preset as _complete_preset
 
     assert _complete_preset("llama-3.2") == ["llama-3.2-1b", "llama-3.2-3b"]
     assert "list" in _complete_preset("")

@@ -13,6 +13,10 @@ which would double the start-up of a one-liner. nncalc's parameters are plain
 of them a small coercion that handles the well-formed values itself and hands
 anything else (a typo, an out-of-range number, an unusual type) to Typer's own
 coercion, so that error messages stay exactly Typer's.
+
+This is the only module that touches Typer's private names (its vendored
+Click's exceptions, ``typer._coercion``, ``_runtime_param``);
+``tests/cli/test_typer_internals.py`` pins each of them.
 """
 
 from __future__ import annotations
@@ -27,6 +31,18 @@ from contextlib import contextmanager
 from enum import Enum
 from types import ModuleType
 from typing import Any
+
+# Typer >= 0.26 vendors Click: its exceptions live under a private name.
+from typer._click.exceptions import ClickException, UsageError
+
+__all__ = [
+    "ClickException",
+    "SimpleParam",
+    "UsageError",
+    "install",
+    "lazy_module",
+    "only_command",
+]
 
 # Patterns, compiled (and cached by re) only when a number option is given.
 INTEGER = r"\s*-?\d{1,30}\s*"
@@ -159,8 +175,15 @@ def only_command(app: Any, argv: list[str], complete_var: str) -> Iterator[None]
 
     Anything else (no command, an option first, a name that is not a command,
     shell completion at work) builds every command as usual, so help listings
-    and "no such command" errors are unchanged.
+    and "no such command" errors are unchanged. An app that imports its
+    commands lazily narrows itself (``app.only(name)``): it then imports that
+    command alone.
     """
+    narrow = getattr(app, "only", None)
+    if narrow is not None and argv and not os.environ.get(complete_var):
+        with narrow(argv[0]):
+            yield
+        return
     registered = app.registered_commands
     chosen = [info for info in registered if argv and _command_name(info) == argv[0]]
     if len(chosen) != 1 or os.environ.get(complete_var):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
-from typing import Any, BinaryIO, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from nncalc.core.arrays import FloatArray
 from nncalc.errors import NncalcError
@@ -13,9 +13,17 @@ from nncalc.io import progress
 from nncalc.io.reader import BatchReader, Chunk
 from nncalc.io.tokens import MAX_LINE_CHARS, MAX_ROW_VALUES, parse_literal
 
+if TYPE_CHECKING:
+    from nncalc.output.environment import Environment
+
 
 class Operand:
-    """A named numeric operand: one literal row, or a batch read from a stream."""
+    """A named numeric operand: a batch of rows read from a stream, or a literal row.
+
+    A literal row is a batch of one row that pairs with every row of the
+    other operands (it broadcasts); ``is_batch`` tells only how the operand
+    was given, which decides the shape of the output, never the math.
+    """
 
     def __init__(
         self,
@@ -46,18 +54,19 @@ class Operand:
         assert self.row is not None
         return Chunk(self.name, self.row, None)
 
+    def rows_as_they_come(self) -> Iterator[Chunk]:
+        """A chunk per row, each as soon as it is read (a literal: its one row)."""
+        if self.reader is None:
+            yield self.literal_chunk()
+            return
+        while (chunk := self.reader.read_chunk(1)) is not None:
+            yield chunk
+
 
 def stdin_stream() -> BinaryIO | TextIO:
     """Standard input: its bytes when it has them (the reader decodes UTF-8)."""
     buffer: BinaryIO | None = getattr(sys.stdin, "buffer", None)
     return sys.stdin if buffer is None else buffer
-
-
-def stdin_is_terminal() -> bool:
-    try:
-        return sys.stdin.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 def open_file(path: str, operand: str, *, binary: bool = False) -> Any:
@@ -100,27 +109,39 @@ class MissingOperand(NncalcError):
     """An operand was omitted while stdin is a terminal: show usage, exit 2."""
 
 
-def open_operand(text: str | None, name: str, claim: StdinClaim) -> Operand:
-    """Resolve operand text: literal, ``-``, ``@path``, or omitted (stdin)."""
+def open_operand(
+    text: str | None, name: str, claim: StdinClaim, env: Environment | None = None
+) -> Operand:
+    """Resolve operand text: literal, ``-``, ``@path``, or omitted (stdin).
+
+    An omitted operand reads stdin, unless stdin is a terminal (``env``;
+    None: no terminal anywhere): then nobody is typing rows, and
+    :class:`MissingOperand` says so. A large @file shows a progress bar
+    where ``env`` allows one.
+    """
     if text is None:
-        if stdin_is_terminal():
+        if env is not None and env.stdin_isatty:
             raise MissingOperand(f"missing operand {name} (give it, or pipe rows on stdin)")
         text = "-"
     if text == "-":
         return Operand(name, reader=BatchReader(claim.take(name), name), source="stdin")
     if text.startswith("@"):
         stream: BinaryIO = open_file(text[1:], name, binary=True)
-        reader = BatchReader(stream, name, on_read=progress.tracker(text, stream))
+        reader = BatchReader(stream, name, on_read=progress.tracker(text, stream, env))
         return Operand(name, reader=reader, source=text)
     return Operand(name, row=parse_literal(text, name), source="literal")
 
 
 def read_labels(text: str) -> list[str]:
-    """Class labels: ``a,b,c`` or ``@vocab.txt`` (one label per line)."""
+    """Class labels: ``a,b,c`` (CSV: ``a,"b, c"`` is two) or ``@vocab.txt`` (one per line)."""
     if text.startswith("@"):
         with open_file(text[1:], "--labels") as handle:
             return _label_lines(handle, text)
-    return [label.strip() for label in text.split(",")]
+    if '"' not in text:
+        return [label.strip() for label in text.split(",")]
+    import csv
+
+    return [label.strip() for label in next(csv.reader([text], skipinitialspace=True))]
 
 
 def _label_lines(handle: TextIO, source: str) -> list[str]:

@@ -11,7 +11,10 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+if TYPE_CHECKING:
+    from nncalc.output.environment import Environment
 
 # Smaller files are read in one or two blocks: a bar would only flash.
 MIN_BYTES = 8 << 20
@@ -19,27 +22,23 @@ MIN_BYTES = 8 << 20
 _bar: Any = None  # the rich.progress.Progress on screen, if any
 
 
-def is_terminal(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError, OSError):
-        return False
-
-
 def wanted(size: int, *, stderr_terminal: bool, stdout_terminal: bool) -> bool:
     """Whether reading a file of ``size`` bytes shows a bar."""
     return size >= MIN_BYTES and stderr_terminal and not stdout_terminal
 
 
-def tracker(label: str, stream: BinaryIO) -> Callable[[int], None] | None:
-    """A callback taking the bytes read from ``stream``, or None when no bar is shown."""
+def tracker(label: str, stream: BinaryIO, env: Environment | None) -> Callable[[int], None] | None:
+    """A callback taking the bytes read from ``stream``, or None when no bar is shown.
+
+    ``env`` says which standard streams are terminals (None: none is).
+    """
+    if env is None:
+        return None
     try:
         size = os.fstat(stream.fileno()).st_size
     except (AttributeError, OSError, ValueError):
         return None
-    if not wanted(
-        size, stderr_terminal=is_terminal(sys.stderr), stdout_terminal=is_terminal(sys.stdout)
-    ):
+    if not wanted(size, stderr_terminal=env.stderr_isatty, stdout_terminal=env.stdout_isatty):
         return None
     bar = _start()
     task = bar.add_task(label, total=size)

@@ -74,6 +74,13 @@ class Chunk:
         return error.located(operand=self.operand, row_offset=self.first_row - 1, line=line)
 
 
+def quoted_names(line: str, separator: str) -> list[str]:
+    """A header line's names as CSV reads them: ``x,"dog, big"`` has two."""
+    import csv
+
+    return [name.strip() for name in next(csv.reader([line], delimiter=separator))]
+
+
 def utf8_decoder() -> codecs.IncrementalDecoder:
     """UTF-8 (a leading BOM dropped), decoded as the bytes arrive."""
     return codecs.getincrementaldecoder("utf-8-sig")()
@@ -240,6 +247,8 @@ class BatchReader:
         self._lines[0] = line
         self.separator = detect_separator(line)
         tokens = split_line(line, self.separator)
+        if '"' in line and self.separator is not None:  # a CSV header may quote a name
+            tokens = quoted_names(line, self.separator)
         if len(tokens) > MAX_ROW_VALUES:
             raise _too_wide(self.operand, number)
         numeric = [is_number(t) for t in tokens]

@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
 from nncalc.core.arrays import FloatArray
 from nncalc.output.spec import TABLE_ROWS, Base, Bounds, Format, Output, Reduction, Table
-from nncalc.output.text import dumps, format_number, json_value, write, write_rows
+from nncalc.output.text import csv_lines, dumps, format_number, json_value, write, write_rows
+
+Value = int | float | str | bool | None
 
 
 class ScalarSink:
-    """Per-row scalar results: streamed, reduced, checked, rendered.
+    """Per-row scalar results: reduced as they come, checked, written.
 
-    ``batch`` is False when every operand was a literal row: the result is
-    then that row's value and reductions do not apply.
+    Every operand form takes the same path: a literal row is a batch of one
+    row, reduced like any other batch (mean by default). ``batch`` decides
+    only the shape of the output: False (every operand a literal row) writes
+    the result as one value, without the reduction's name or a row count.
+
+    A mean divides by the number of rows, or, when :meth:`add` is given
+    per-row weights, by their sum (PyTorch's weighted cross-entropy).
     """
 
     def __init__(
@@ -33,40 +40,51 @@ class ScalarSink:
         self.name = name
         self.output = output
         self.batch = batch
-        self.reduction = (reduction or Reduction.mean) if batch else None
+        self.reduction = reduction or Reduction.mean
         self.bounds = bounds
         self.base = base
         self.unit = unit if unit is not None else base.unit
         self.count = 0
         self.partial_sums: list[float] = []
+        self.weight_sums: list[float] | None = None
         self.maximum = -math.inf
+        self.last = math.nan
         self.kept: list[FloatArray] = []
         self.started = False
-        self.single: float | None = None
+
+    @property
+    def shown_reduction(self) -> Reduction | None:
+        """The reduction as the output names it (none for a literal's one value)."""
+        return self.reduction if self.batch else None
 
     @property
     def streams_rows(self) -> bool:
-        return self.reduction is Reduction.none and self.output.fmt is not Format.table
+        return (
+            self.batch and self.reduction is Reduction.none and self.output.fmt is not Format.table
+        )
 
-    def add(self, values: FloatArray, first_row: int | None) -> None:
+    def add(
+        self, values: FloatArray, first_row: int | None, weights: FloatArray | None = None
+    ) -> None:
         """Take one chunk of per-row values (in nats; converted to ``base``)."""
         values = np.asarray(values, dtype=np.float64).reshape(-1)
         if self.base is not Base.e:
             values = values / self.base.log
-        if not self.batch:
-            self.single = float(values[0])
-            self.count = 1
-            return
         self.count += len(values)
+        if weights is not None:
+            self.weight_sums = (self.weight_sums or []) + [math.fsum(weights.tolist())]
         if self.reduction is Reduction.none:
             self.bounds.check(self.name, values, first_row)
         if self.streams_rows:
             self._write_rows(values, first_row or 1)
             return
-        finite_sum = math.fsum(values.tolist())
-        self.partial_sums.append(finite_sum)
+        self.partial_sums.append(math.fsum(values.tolist()))
         if len(values):
-            self.maximum = max(self.maximum, float(np.max(values)))
+            self.last = float(values[-1])
+            top = float(np.max(values))
+            # A NaN row makes the maximum NaN and keeps it so, as torch.max does.
+            if not math.isnan(self.maximum) and (math.isnan(top) or top > self.maximum):
+                self.maximum = top
         if self.output.fmt is Format.table and sum(len(k) for k in self.kept) < TABLE_ROWS:
             self.kept.append(values[:TABLE_ROWS])
 
@@ -87,19 +105,23 @@ class ScalarSink:
         self.started = True
 
     def _json_head(self) -> str:
+        shown = self.shown_reduction
         return (
             f'{{"quantity": {dumps(self.name)}, "unit": {dumps(self.unit)}, '
-            f'"reduction": {dumps(self.reduction.value if self.reduction else None)}, '
+            f'"reduction": {dumps(shown.value if shown else None)}, '
         )
 
     def result(self) -> float:
-        """The single or reduced result."""
-        if self.single is not None:
-            return self.single
+        """The reduced result (with reduction none: the last row's value)."""
+        if self.reduction is Reduction.none:
+            return self.last
         if self.reduction is Reduction.sum:
             return math.fsum(self.partial_sums)
         if self.reduction is Reduction.max:
             return self.maximum
+        if self.weight_sums is not None:
+            total = math.fsum(self.weight_sums)
+            return math.fsum(self.partial_sums) / total if total else math.nan
         return math.fsum(self.partial_sums) / self.count
 
     def finish(self, tables: Callable[[float], Sequence[Table]] | None = None) -> None:
@@ -108,25 +130,30 @@ class ScalarSink:
         ``tables`` builds the command's tables for a single result; batches
         get a per-row table with the reduction.
         """
-        fmt = self.output.fmt
-        digits = self.output.digits
         if self.streams_rows:
-            if fmt is Format.json:
+            if self.output.fmt is Format.json:
                 if not self.started:
                     write(self._json_head() + '"values": [')
                 write(f'], "rows": {self.count}}}\n', flush=True)
             self.bounds.raise_if_failed()
             return
-        value = self.result() if self.reduction is not Reduction.none else math.nan
+        value = self.result()
         if self.reduction is not Reduction.none:
             self.bounds.check(self.name, np.array([value]), None)
+        self._write_value(value, tables)
+        self.bounds.raise_if_failed()
+
+    def _write_value(self, value: float, tables: Callable[[float], Sequence[Table]] | None) -> None:
+        fmt = self.output.fmt
+        digits = self.output.digits
         if fmt is Format.table:
             from nncalc.output import tables as draw
 
             if self.batch:
-                draw.render(self._batch_table(value))
+                shown = self._batch_tables(value)
             else:
-                draw.render(list(tables(value)) if tables else [self._one_value_table(value)])
+                shown = list(tables(value)) if tables else [self._one_value_table(value)]
+            draw.render(shown, self.output.env)
         elif fmt is Format.plain:
             write(format_number(value, digits) + "\n", flush=True)
         elif fmt is Format.csv:
@@ -134,7 +161,6 @@ class ScalarSink:
         else:
             rows = f', "rows": {self.count}' if self.batch else ""
             write(f'{self._json_head()}"value": {json_value(value, digits)}{rows}}}\n', flush=True)
-        self.bounds.raise_if_failed()
 
     def _one_value_table(self, value: float) -> Table:
         return Table(
@@ -143,7 +169,7 @@ class ScalarSink:
             rows=[[f"{self.name} ({self.unit})", format_number(value, self.output.table_digits)]],
         )
 
-    def _batch_table(self, value: float) -> list[Table]:
+    def _batch_tables(self, value: float) -> list[Table]:
         digits = self.output.table_digits
         shown = np.concatenate(self.kept)[:TABLE_ROWS] if self.kept else np.zeros(0)
         rows = [[str(i + 1), format_number(v, digits)] for i, v in enumerate(shown.tolist())]
@@ -158,21 +184,21 @@ class ScalarSink:
         )
         if self.reduction is Reduction.none:
             return [table]
+        reduction = self.reduction.value
         summary = Table(
-            title=f"{self.reduction.value if self.reduction else ''} over {self.count} rows",
+            title=f"{reduction} over {self.count} rows",
             columns=["quantity", "value"],
-            rows=[
-                [
-                    f"{self.reduction.value if self.reduction else ''} {self.name} ({self.unit})",
-                    format_number(value, digits),
-                ]
-            ],
+            rows=[[f"{reduction} {self.name} ({self.unit})", format_number(value, digits)]],
         )
         return [table, summary]
 
 
 class VectorSink:
-    """Per-row vector results (softmax): one line per row, or a JSON array."""
+    """Per-row vector results (softmax): one line per row, or a JSON array.
+
+    ``batch`` decides only the shape: a literal row is one JSON array, a
+    batch an array of them.
+    """
 
     def __init__(self, name: str, output: Output, *, batch: bool, labels: list[str] | None) -> None:
         self.name = name
@@ -194,7 +220,7 @@ class VectorSink:
             write_rows(values, digits)
         elif fmt is Format.csv:
             if not self.started:
-                write(",".join(self.column_names(values.shape[1])) + "\n")
+                write(csv_lines([self.column_names(values.shape[1])]))
             write_rows(values, digits)
         elif fmt is Format.json:
             rows = [
@@ -216,48 +242,47 @@ class VectorSink:
         """The ``k`` largest entries of each row, sorted, with their classes."""
         k = min(k, values.shape[1])
         order = np.argsort(-values, axis=1, kind="stable")[:, :k]
-        top = np.take_along_axis(values, order, axis=1)
-        names = self.labels if self.labels is not None else None
-        digits = self.output.digits
+        top = np.take_along_axis(values, order, axis=1).tolist()
         fmt = self.output.fmt
-        lines = []
-        for offset, (indices, row) in enumerate(zip(order.tolist(), top.tolist(), strict=True)):
-            classes = [names[i] if names else str(i) for i in indices]
-            if fmt is Format.plain:
-                lines.append(
-                    ",".join(
-                        f"{c}:{format_number(v, digits)}" for c, v in zip(classes, row, strict=True)
-                    )
-                )
-            elif fmt is Format.csv:
-                number = self.count + offset + 1
-                lines.extend(
-                    f"{number},{rank},{c},{i},{format_number(v, digits)}"
-                    for rank, (c, i, v) in enumerate(
-                        zip(classes, indices, row, strict=True), start=1
-                    )
-                )
-            else:
-                lines.append(
-                    "["
-                    + ", ".join(
-                        f'{{"class": {dumps(c)}, "index": {i}, "value": {json_value(v, digits)}}}'
-                        for c, i, v in zip(classes, indices, row, strict=True)
-                    )
-                    + "]"
-                )
         if fmt is Format.json:
-            head = (
-                (f'{{"top": {k}, "{self.name}": ' + ("[" if self.batch else ""))
-                if not self.started
-                else ", "
-            )
-            write(head + ", ".join(lines), flush=True)
+            head = f'{{"top": {k}, "{self.name}": ' + ("[" if self.batch else "")
+            lines = [
+                self._top_json(indices, row)
+                for indices, row in zip(order.tolist(), top, strict=True)
+            ]
+            write((", " if self.started else head) + ", ".join(lines), flush=True)
+        elif fmt is Format.csv:
+            cells = [] if self.started else [["row", "rank", "class", "index", "value"]]
+            for offset, (indices, row) in enumerate(zip(order.tolist(), top, strict=True)):
+                cells += [
+                    [str(self.count + offset + 1), str(rank), self._class(i), str(i), self._text(v)]
+                    for rank, (i, v) in enumerate(zip(indices, row, strict=True), start=1)
+                ]
+            write(csv_lines(cells), flush=True)
         else:
-            head = "row,rank,class,index,value\n" if fmt is Format.csv and not self.started else ""
-            write(head + "".join(line + "\n" for line in lines), flush=True)
+            lines = [
+                ",".join(
+                    f"{self._class(i)}:{self._text(v)}" for i, v in zip(indices, row, strict=True)
+                )
+                for indices, row in zip(order.tolist(), top, strict=True)
+            ]
+            write("".join(line + "\n" for line in lines), flush=True)
         self.count += len(values)
         self.started = True
+
+    def _class(self, index: int) -> str:
+        return self.labels[index] if self.labels else str(index)
+
+    def _text(self, value: float) -> str:
+        return format_number(value, self.output.digits)
+
+    def _top_json(self, indices: list[int], row: list[float]) -> str:
+        digits = self.output.digits
+        items = [
+            f'{{"class": {dumps(self._class(i))}, "index": {i}, "value": {json_value(v, digits)}}}'
+            for i, v in zip(indices, row, strict=True)
+        ]
+        return "[" + ", ".join(items) + "]"
 
     def finish(self) -> None:
         if self.output.fmt is Format.json:
@@ -266,28 +291,38 @@ class VectorSink:
             write(f"{close}{rows}}}\n", flush=True)
 
 
-def write_record(
-    title: str, record: dict[str, int | float | str | bool | None], output: Output
-) -> None:
+def record_text(value: Value, digits: int | None) -> str:
+    """A record's value in plain text and CSV: numbers as everywhere, booleans as words."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return format_number(value, digits)
+    return str(value)
+
+
+def table_cell(value: Value, digits: int) -> str:
+    """A record's value in a table: counts with thousands separators."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, np.integer)):
+        return f"{int(value):,}"
+    if isinstance(value, float):
+        return format_number(value, digits)
+    return record_text(value, digits)
+
+
+def write_record(title: str, record: dict[str, Value], output: Output) -> None:
     """Named values: ``name=value`` lines, a CSV header + row, a JSON object, or a table."""
     fmt = output.fmt
     digits = output.digits
-
-    def text(value: int | float | str | bool | None) -> str:
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if value is None:
-            return ""
-        if isinstance(value, float):
-            return format_number(value, digits)
-        return str(value)
-
     if fmt is Format.plain:
-        write("".join(f"{name}={text(value)}\n" for name, value in record.items()), flush=True)
+        lines = [f"{name}={record_text(value, digits)}\n" for name, value in record.items()]
+        write("".join(lines), flush=True)
     elif fmt is Format.csv:
-        write(
-            ",".join(record) + "\n" + ",".join(text(v) for v in record.values()) + "\n", flush=True
-        )
+        values = [record_text(value, digits) for value in record.values()]
+        write(csv_lines([list(record), values]), flush=True)
     elif fmt is Format.json:
         body = ", ".join(
             f"{dumps(name)}: {json_value(value, digits)}" for name, value in record.items()
@@ -296,12 +331,45 @@ def write_record(
     else:
         from nncalc.output import tables as draw
 
-        def cell(value: int | float | str | bool | None) -> str:
-            if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-                return f"{int(value):,}"
-            if isinstance(value, float):
-                return format_number(value, output.table_digits)
-            return text(value)
+        rows = [[name, _record_cell(value, output.table_digits)] for name, value in record.items()]
+        draw.render([Table(title=title, columns=["quantity", "value"], rows=rows)], output.env)
 
-        rows = [[name, cell(value)] for name, value in record.items()]
-        draw.render([Table(title=title, columns=["quantity", "value"], rows=rows)])
+
+def _record_cell(value: Value, digits: int) -> str:
+    # A record's booleans read as in plain text (true/false), unlike a listing's.
+    return record_text(value, digits) if isinstance(value, bool) else table_cell(value, digits)
+
+
+def write_listing(
+    title: str,
+    rows: Sequence[Mapping[str, Value]],
+    output: Output,
+    *,
+    key: str,
+    name: str,
+    wide: Sequence[str] = (),
+) -> None:
+    """Rows of named values (a JSON array under ``key``).
+
+    Plain text lists the ``name`` column alone (one per line, for a pipe);
+    csv and json have every column; a table leaves out the ``wide`` ones,
+    which would not fit a terminal.
+    """
+    columns = list(rows[0])
+    if output.fmt is Format.plain:
+        write("".join(f"{row[name]}\n" for row in rows), flush=True)
+    elif output.fmt is Format.csv:
+        cells = [[record_text(value, None) for value in row.values()] for row in rows]
+        write(csv_lines([columns, *cells]), flush=True)
+    elif output.fmt is Format.json:
+        items = [
+            "{" + ", ".join(f"{dumps(column)}: {json_value(v)}" for column, v in row.items()) + "}"
+            for row in rows
+        ]
+        write(f"{{{dumps(key)}: [" + ", ".join(items) + "]}\n", flush=True)
+    else:
+        from nncalc.output import tables as draw
+
+        shown = [column for column in columns if column not in wide]
+        body = [[table_cell(row[column], output.table_digits) for column in shown] for row in rows]
+        draw.render([Table(title=title, columns=shown, rows=body)], output.env)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Sequence
 from enum import Enum
 
@@ -11,6 +10,7 @@ import numpy as np
 
 from nncalc.core.arrays import FloatArray
 from nncalc.errors import CheckFailed
+from nncalc.output.environment import Environment
 from nncalc.output.text import format_number
 
 TABLE_DIGITS = 4
@@ -27,7 +27,7 @@ class Bar:
 
 
 class Table:
-    """A table for people: formatted cells; drawn by :mod:`nncalc.tables`."""
+    """A table for people: formatted cells; drawn by :mod:`nncalc.output.tables`."""
 
     def __init__(
         self,
@@ -71,25 +71,20 @@ class Base(str, Enum):
         return {"e": 1.0, "2": math.log(2.0), "10": math.log(10.0)}[self.value]
 
 
-def stdout_is_terminal() -> bool:
-    try:
-        return sys.stdout.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-def resolve_format(fmt: Format) -> Format:
+def resolve_format(fmt: Format, env: Environment) -> Format:
+    """``auto`` is a table on a terminal and plain text on a pipe."""
     if fmt is Format.auto:
-        return Format.table if stdout_is_terminal() else Format.plain
+        return Format.table if env.stdout_isatty else Format.plain
     return fmt
 
 
 class Output:
-    """The output options every command takes."""
+    """The output options every command takes, and the terminal they go to."""
 
-    def __init__(self, fmt: Format = Format.auto, digits: int | None = None) -> None:
-        self.fmt = resolve_format(fmt)
+    def __init__(self, fmt: Format, digits: int | None, env: Environment) -> None:
+        self.fmt = resolve_format(fmt, env)
         self.digits = digits
+        self.env = env
 
     @property
     def table_digits(self) -> int:

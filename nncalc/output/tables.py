@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 from rich.text import Text
 
+from nncalc.output.environment import Environment
 from nncalc.output.spec import Bar, Table
 from nncalc.output.text import rows_written
 
@@ -31,13 +32,16 @@ def _bar(fraction: float, fancy: bool) -> Text:
     return Text("█" * full + partial, style="cyan")
 
 
-def render(tables: list[Table]) -> None:
+def render(tables: list[Table], env: Environment | None = None) -> None:
+    """Draw ``tables`` on stdout for ``env``'s terminal (default: not a terminal)."""
     rows_written()  # rows streamed before the tables come first
-    terminal = sys.stdout.isatty()
+    env = Environment() if env is None else env
+    terminal = env.stdout_isatty
     console = Console(
         file=sys.stdout,
         force_terminal=terminal,
-        no_color=not terminal or None,
+        no_color=not terminal or env.no_color,
+        width=env.width,
         highlight=False,
         safe_box=True,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any, TextIO
 
@@ -89,6 +89,20 @@ def dumps(value: object) -> str:
     import json
 
     return json.dumps(value)
+
+
+def csv_lines(rows: Iterable[Sequence[str]]) -> str:
+    """Rows of cells as CSV text, quoted by the ``csv`` module where a cell needs it.
+
+    For cells that hold text from data (labels, header names, config
+    strings); rows of numbers are written directly (:func:`format_rows`).
+    """
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue()
 
 
 def format_number(value: float, digits: int | None = None) -> str:

@@ -9,8 +9,8 @@ import numpy as np
 
 from nncalc.core.arrays import FloatArray
 from nncalc.core.divergence import entropy_rows, js_rows, kl_rows
-from nncalc.output.reports.common import _caption, _names, _perplexity, draw
-from nncalc.output.spec import TABLE_ROWS, Bar, Base, Output, Table
+from nncalc.output.reports.common import _names, _perplexity, class_table
+from nncalc.output.spec import Bar, Base, Output, Table
 from nncalc.output.text import format_number
 
 
@@ -22,7 +22,7 @@ def softmax_tables(
     log: bool,
     top: int | None,
     output: Output,
-) -> None:
+) -> list[Table]:
     """One row: index/label, logit, probability, log-probability and a bar.
 
     A batch: per row, the most probable class and its probability.
@@ -47,26 +47,16 @@ def softmax_tables(
             for i in order.tolist()
         ]
         title = "softmax" + (f" (top {top})" if top else "")
-        draw([Table(title, ["index", "label", "logit", "probability", "log-prob", ""], body)])
-        return
-    labels_all = names
+        return [Table(title, ["index", "label", "logit", "probability", "log-prob", ""], body)]
     body = []
     for number, (_, values) in enumerate(rows, start=1):
         probs = np.exp(values) if log else values
         best = int(np.argmax(probs))
-        label = _names(labels_all, len(probs))[best]
+        label = _names(names, len(probs))[best]
         body.append([str(number), label, format_number(probs[best], n), Bar(float(probs[best]))])
     caption = f"first {len(rows)} of {count} rows" if count > len(rows) else None
-    draw(
-        [
-            Table(
-                "softmax per row: most probable class",
-                ["row", "class", "probability", ""],
-                body,
-                caption,
-            )
-        ]
-    )
+    title = "softmax per row: most probable class"
+    return [Table(title, ["row", "class", "probability", ""], body, caption)]
 
 
 def kl_tables(
@@ -93,15 +83,9 @@ def kl_tables(
     ]
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(p > 0, p * np.log(p / q), 0.0) * scale
-    labels = _names(names, len(p))
-    per_class: list[list[str | Bar]] = [
-        [labels[i], format_number(p[i], n), format_number(q[i], n), format_number(terms[i], n)]
-        for i in range(min(len(p), TABLE_ROWS))
-    ]
-    caption = f"first {TABLE_ROWS} of {len(p)} classes" if len(p) > TABLE_ROWS else None
     return [
         Table("KL divergence", ["quantity", "value"], summary),
-        Table("per class", ["class", "P", "Q", "P log(P/Q)"], per_class, caption),
+        class_table(["class", "P", "Q", "P log(P/Q)"], names, [p, q, terms], n),
     ]
 
 
@@ -134,15 +118,9 @@ def xent_tables(
     ]
     with np.errstate(invalid="ignore"):
         terms = np.where(y > 0, -y * log_q, 0.0) * scale
-    labels = _names(names, len(y))
-    per_class: list[list[str | Bar]] = [
-        [labels[i], format_number(y[i], n), format_number(q[i], n), format_number(terms[i], n)]
-        for i in range(min(len(y), TABLE_ROWS))
-    ]
-    caption = f"first {TABLE_ROWS} of {len(y)} classes" if len(y) > TABLE_ROWS else None
     return [
         Table("cross-entropy", ["quantity", "value"], summary),
-        Table("per class", ["class", "target", "pred", "-y log(pred)"], per_class, caption),
+        class_table(["class", "target", "pred", "-y log(pred)"], names, [y, q, terms], n),
     ]
 
 
@@ -164,15 +142,9 @@ def entropy_tables(
     ]
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(p > 0, -p * np.log(p), 0.0) * scale
-    labels = _names(names, classes)
-    shown = min(classes, TABLE_ROWS)
-    per_class: list[list[str | Bar]] = [
-        [labels[i], format_number(p[i], n), format_number(terms[i], n), Bar(float(p[i]))]
-        for i in range(shown)
-    ]
     return [
         Table("entropy", ["quantity", "value"], summary),
-        Table("per class", ["class", "P", "-P log P", ""], per_class, _caption(shown, classes)),
+        class_table(["class", "P", "-P log P", ""], names, [p, terms], n, bar=p),
     ]
 
 
@@ -208,26 +180,10 @@ def js_tables(
             0.5 * np.where(p > 0, p * np.log(p / m), 0.0)
             + 0.5 * np.where(q > 0, q * np.log(q / m), 0.0)
         ) * scale
-    labels = _names(names, len(p))
-    shown = min(len(p), TABLE_ROWS)
-    per_class: list[list[str | Bar]] = [
-        [
-            labels[i],
-            format_number(p[i], n),
-            format_number(q[i], n),
-            format_number(m[i], n),
-            format_number(terms[i], n),
-        ]
-        for i in range(shown)
-    ]
+    columns = ["class", "P", "Q", "M = (P+Q)/2", "contribution"]
     return [
         Table("Jensen-Shannon divergence", ["quantity", "value"], summary),
-        Table(
-            "per class",
-            ["class", "P", "Q", "M = (P+Q)/2", "contribution"],
-            per_class,
-            _caption(shown, len(p)),
-        ),
+        class_table(columns, names, [p, q, m, terms], n),
     ]
 
 

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from nncalc.core.arrays import FloatArray
-from nncalc.output.reports.common import _caption, _names
-from nncalc.output.spec import TABLE_ROWS, Bar, Base, Output, Table
+from nncalc.output.reports.common import _names, class_table
+from nncalc.output.spec import Bar, Base, Output, Table
 from nncalc.output.text import format_number
 
 
@@ -37,28 +37,10 @@ def kl_normal_tables(
     ]
     sigma = spread if std else np.exp(0.5 * spread)
     sigma2 = spread2 if std else np.exp(0.5 * spread2)
-    shown = min(dims, TABLE_ROWS)
-    per_dim: list[list[str | Bar]] = [
-        [
-            str(i),
-            format_number(mu[i], n),
-            format_number(sigma[i], n),
-            format_number(mu2[i], n),
-            format_number(sigma2[i], n),
-            format_number(terms[i] * scale, n),
-        ]
-        for i in range(shown)
-    ]
-    caption = f"first {shown} of {dims} dimensions" if dims > shown else None
-    return [
-        Table("KL between diagonal Gaussians", ["quantity", "value"], summary),
-        Table(
-            "per latent dimension",
-            ["dim", "mu", "sigma", "mu2", "sigma2", f"KL ({unit})"],
-            per_dim,
-            caption,
-        ),
-    ]
+    columns = ["dim", "mu", "sigma", "mu2", "sigma2", f"KL ({unit})"]
+    values = [mu, sigma, mu2, sigma2, terms * scale]
+    per_dim = class_table(columns, None, values, n, title="per latent dimension", what="dimensions")
+    return [Table("KL between diagonal Gaussians", ["quantity", "value"], summary), per_dim]
 
 
 def distill_tables(
@@ -97,28 +79,15 @@ def distill_tables(
             [f"(1 - alpha) * hard ({unit})", format_number((1.0 - alpha) * hard * scale, n)]
         )
     labels = _names(names, len(teacher))
-    shown = min(len(teacher), TABLE_ROWS)
-    per_class: list[list[str | Bar]] = [
-        [
-            labels[i] + (" *" if label == i else ""),
-            format_number(teacher[i], n),
-            format_number(student[i], n),
-            Bar(float(teacher[i])),
-        ]
-        for i in range(shown)
-    ]
-    caption = _caption(shown, len(teacher))
     if label is not None:
-        caption = "* the label" + (f"; {caption}" if caption else "")
-    return [
-        Table("knowledge distillation", ["quantity", "value"], summary),
-        Table(
-            f"softened distributions (T = {t})",
-            ["class", "teacher", "student", ""],
-            per_class,
-            caption,
-        ),
-    ]
+        labels[label] += " *"
+    title = f"softened distributions (T = {t})"
+    columns = ["class", "teacher", "student", ""]
+    per_class = class_table(columns, labels, [teacher, student], n, bar=teacher, title=title)
+    if label is not None:
+        caption = per_class.caption
+        per_class.caption = "* the label" + (f"; {caption}" if caption else "")
+    return [Table("knowledge distillation", ["quantity", "value"], summary), per_class]
 
 
 def kl_approx_tables(

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from nncalc.core.sgd import Comparison, OnlineLearner, Setup
+from nncalc.output.environment import Environment
 from nncalc.output.reports.common import draw
 from nncalc.output.sinks import write_record
 from nncalc.output.spec import Bar, Format, Output, Table
@@ -68,22 +69,17 @@ def is_long_run(updates: int, gradients: int, features: int) -> bool:
     return updates >= LONG_RUN_UPDATES or gradients * features * 3 >= LONG_RUN_PRODUCTS
 
 
-def stderr_is_terminal() -> bool:
-    try:
-        return sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
 @contextmanager
-def epoch_progress(total: int, *, long_run: bool) -> Iterator[Callable[[], None] | None]:
+def epoch_progress(
+    total: int, *, long_run: bool, env: Environment
+) -> Iterator[Callable[[], None] | None]:
     """A Rich progress bar on stderr for a long run on a terminal, else nothing.
 
     Yields the hook to call after each epoch (None when there is no bar).
     Rich is imported only here, and only when the bar is drawn; the bar is
     transient (erased when the run ends), so the terminal keeps only results.
     """
-    if not (long_run and stderr_is_terminal()):
+    if not (long_run and env.stderr_isatty):
         yield None
         return
     from rich.console import Console
@@ -140,7 +136,7 @@ def write_sgd(result: Comparison, setup: Setup, output: Output) -> None:
     """The ``sgd`` result in the chosen format (json adds the loss curves)."""
     record = sgd_record(result, setup)
     if output.fmt is Format.table:
-        draw(sgd_tables(result, setup, output))
+        draw(sgd_tables(result, setup, output), output)
     elif output.fmt is Format.json:
         digits = output.digits
 

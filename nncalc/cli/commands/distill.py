@@ -1,0 +1,58 @@
+"""nncalc distill."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from nncalc.cli.options import (
+    TemperatureOpt,
+    operand,
+    scalar_output,
+)
+from nncalc.cli.pipeline import Scalars, run_scalars
+from nncalc.cli.steps.models import Distill
+
+TeacherArg = Annotated[
+    str | None, operand("Teacher logits: a vector, '-' (stdin) or @file.", "TEACHER")
+]
+StudentArg = Annotated[
+    str | None, operand("Student logits: a vector, '-' (stdin) or @file.", "STUDENT")
+]
+AlphaOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--alpha",
+        metavar="A",
+        help="Weight of the soft term, in [0, 1] (default 0.5); applies only with --label.",
+    ),
+]
+LabelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--label",
+        "-y",
+        help="True class index (0-based), or a batch of them: '-' or @file, one per line.",
+    ),
+]
+
+
+@scalar_output
+def distill(
+    teacher: TeacherArg = None,
+    student: StudentArg = None,
+    temperature: TemperatureOpt = 1.0,
+    alpha: AlphaOpt = None,
+    label: LabelOpt = None,
+    *,
+    out: Scalars,
+) -> None:
+    """Distillation loss A*T^2*KL(softmax(t/T)||softmax(s/T)) + (1-A)*CE(y, softmax(s)).
+
+    Without --label the loss is the soft term T^2*KL alone (--alpha does not apply).
+
+    Example: nncalc distill "2,1,0.1" "1.5,1.2,0.3" -t 2 --alpha 0.7 --label 0
+    """
+    step = Distill(teacher, student, label, temperature=temperature, alpha=alpha)
+    run_scalars(step, out)

@@ -1,0 +1,116 @@
+"""nncalc sgd."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from nncalc.cli.options import DigitsOpt, FormatOpt
+from nncalc.cli.pipeline import run_record
+from nncalc.cli.steps.sgd import SgdRun, Sizes
+from nncalc.output.spec import Format
+
+
+class SgdSchedule(str, Enum):
+    constant = "constant"
+    step = "step"
+    inverse_sqrt = "inverse-sqrt"
+    cosine = "cosine"
+
+
+DataOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--data",
+        help="Rows x1,...,xd,y (target last): @file.csv, '-' (stdin) or a literal row. "
+        "Default: synthetic data.",
+        metavar="@FILE|-",
+        show_default=False,
+    ),
+]
+SamplesOpt = Annotated[
+    int | None,
+    typer.Option("--samples", min=1, max=100_000_000, help="Synthetic samples n.  [default: 200]"),
+]
+FeaturesOpt = Annotated[
+    int | None,
+    typer.Option("--features", min=1, max=100_000, help="Synthetic features d.  [default: 5]"),
+]
+NoiseOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--noise", help="Standard deviation of the synthetic target noise.  [default: 0.5]"
+    ),
+]
+BatchSizeOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--batch-size",
+        min=1,
+        help="SGD mini-batch size; an epoch's last batch takes the rest.  [default: 10]",
+    ),
+]
+LrOpt = Annotated[float, typer.Option("--lr", help="Learning rate (step size) > 0.")]
+ScheduleOpt = Annotated[
+    SgdSchedule,
+    typer.Option(
+        "--schedule",
+        case_sensitive=False,
+        help="Step size over the run: constant; step (x0.1 from half the epochs, x0.01 "
+        "from 3/4); inverse-sqrt (lr/sqrt(1+epochs done)); cosine (down to 0).",
+    ),
+]
+EpochsOpt = Annotated[
+    int | None, typer.Option("--epochs", min=1, help="Passes over the data.  [default: 20]")
+]
+SeedsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--seeds", min=1, max=10_000, help="SGD runs, one shuffling seed each.  [default: 5]"
+    ),
+]
+SeedOpt = Annotated[
+    int | None,
+    typer.Option("--seed", min=0, help="Base seed: synthetic data and SGD shuffles.  [default: 0]"),
+]
+OnlineOpt = Annotated[
+    bool,
+    typer.Option(
+        "--online",
+        help="Read rows as they arrive (stdin, or --data), one update per row; "
+        "print the running loss after each.",
+    ),
+]
+
+
+def sgd(
+    data: DataOpt = None,
+    samples: SamplesOpt = None,
+    features: FeaturesOpt = None,
+    noise: NoiseOpt = None,
+    batch_size: BatchSizeOpt = None,
+    lr: LrOpt = 0.05,
+    schedule: ScheduleOpt = SgdSchedule.constant,
+    epochs: EpochsOpt = None,
+    seeds: SeedsOpt = None,
+    seed: SeedOpt = None,
+    online: OnlineOpt = False,
+    fmt: FormatOpt = Format.auto,
+    digits: DigitsOpt = None,
+) -> None:
+    """Full-batch GD against mini-batch SGD on least squares: cost, loss, spread.
+
+    Example: nncalc sgd --samples 200 --features 5 --batch-size 10 --lr 0.05 --epochs 20
+    """
+    sizes = Sizes(
+        samples=samples,
+        features=features,
+        noise=noise,
+        batch_size=batch_size,
+        epochs=epochs,
+        seeds=seeds,
+        seed=seed,
+    )
+    run_record(SgdRun(data, sizes, lr=lr, schedule=schedule.value, online=online), fmt, digits)

@@ -1,0 +1,40 @@
+"""nncalc softmax."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from nncalc.cli.options import DigitsOpt, FormatOpt, TemperatureOpt, operand
+from nncalc.cli.pipeline import run_vectors
+from nncalc.cli.steps.distributions import Softmax
+from nncalc.output.spec import Format
+
+LogitsArg = Annotated[str | None, operand("Logits: a vector, '-' (stdin) or @file.", "LOGITS")]
+LogOpt = Annotated[bool, typer.Option("--log", help="Log-softmax, computed directly.")]
+TopOpt = Annotated[
+    int | None,
+    typer.Option("--top", min=1, help="Only the K most probable classes, sorted.", metavar="K"),
+]
+LabelsOpt = Annotated[
+    str | None,
+    typer.Option("--labels", help="Class names: a,b,c or @vocab.txt (one per line)."),
+]
+
+
+def softmax(
+    logits: LogitsArg = None,
+    temperature: TemperatureOpt = 1.0,
+    log: LogOpt = False,
+    top: TopOpt = None,
+    labels: LabelsOpt = None,
+    fmt: FormatOpt = Format.auto,
+    digits: DigitsOpt = None,
+) -> None:
+    """Softmax of logits: softmax(z / T), max-shifted; -inf masks a class.
+
+    Example: nncalc softmax "2,1,0.1" --temperature 2
+    """
+    step = Softmax(logits, temperature=temperature, log=log, labels=labels, top=top)
+    run_vectors(step, fmt, digits)

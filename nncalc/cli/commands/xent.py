@@ -1,0 +1,92 @@
+"""nncalc xent."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from nncalc.cli.options import (
+    NormalizeOpt,
+    TemperatureOpt,
+    TolOpt,
+    operand,
+    scalar_output,
+)
+from nncalc.cli.pipeline import Scalars, run_scalars
+from nncalc.cli.steps.xent import CrossEntropy, Predictions
+from nncalc.core.arrays import DEFAULT_TOL
+
+TARGET_HELP = "Class index (0-based), distribution, '-' or @file (one index or row per line)."
+PRED_HELP = "Predicted probabilities (or logits with --logits), '-' or @file."
+
+
+TargetArg = Annotated[str | None, operand(TARGET_HELP, "TARGET")]
+PredArg = Annotated[str | None, operand(PRED_HELP, "PRED")]
+PredLogitsOpt = Annotated[
+    bool, typer.Option("--logits", help="PRED rows are logits (through log-softmax).")
+]
+EpsOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--eps",
+        help="Clip PRED to [E, 1-E] and renormalise (scikit-learn log_loss).",
+        metavar="E",
+    ),
+]
+LabelSmoothingOpt = Annotated[
+    float,
+    typer.Option(
+        "--label-smoothing",
+        metavar="EPS",
+        help="Smooth the target to (1-EPS)*target + EPS/C (PyTorch's label_smoothing).",
+    ),
+]
+WeightOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--weight",
+        metavar="W1,W2,...",
+        help="Class weights (PyTorch's weight): a mean over index targets divides by the "
+        "sum of their weights.",
+    ),
+]
+IgnoreIndexOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--ignore-index",
+        metavar="I",
+        help="Index targets equal to I count nothing (PyTorch's ignore_index).",
+    ),
+]
+
+
+@scalar_output
+def xent(
+    target: TargetArg = None,
+    pred: PredArg = None,
+    logits: PredLogitsOpt = False,
+    temperature: TemperatureOpt = 1.0,
+    eps: EpsOpt = None,
+    normalize: NormalizeOpt = False,
+    tol: TolOpt = DEFAULT_TOL,
+    label_smoothing: LabelSmoothingOpt = 0.0,
+    weight: WeightOpt = None,
+    ignore_index: IgnoreIndexOpt = None,
+    *,
+    out: Scalars,
+) -> None:
+    """Cross-entropy H(target, pred) = -sum y log y_hat; batches are averaged.
+
+    Example: nncalc xent 2 "0.1,0.2,0.6,0.1"
+    """
+    how = Predictions(logits=logits, temperature=temperature, eps=eps, normalize=normalize, tol=tol)
+    step = CrossEntropy(
+        target,
+        pred,
+        how,
+        label_smoothing=label_smoothing,
+        weight=weight,
+        ignore_index=ignore_index,
+    )
+    run_scalars(step, out)

@@ -1,0 +1,150 @@
+"""Options shared by the commands, declared once as ``Annotated`` aliases."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar, cast
+
+import typer
+
+from nncalc.cli.pipeline import Scalars
+from nncalc.cli.steps.distributions import Distributions
+from nncalc.core.arrays import DEFAULT_TOL
+from nncalc.output.spec import Base, Format, Reduction
+
+FormatOpt = Annotated[
+    Format,
+    typer.Option(
+        "--format",
+        "-f",
+        case_sensitive=False,
+        help="Output: auto (table on a terminal, plain on a pipe), table, plain, csv, json.",
+    ),
+]
+DigitsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--digits", min=1, max=17, help="Round to N significant digits (default: shortest exact)."
+    ),
+]
+ReductionOpt = Annotated[
+    Reduction | None,
+    typer.Option(
+        "--reduction",
+        "-r",
+        case_sensitive=False,
+        help="Batch reduction: mean (default), sum, max, none (one line per row).",
+    ),
+]
+MaxOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--max", help="Exit 1 if the (reduced) result is above X (CI check).", metavar="X"
+    ),
+]
+MinOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--min", help="Exit 1 if the (reduced) result is below X (CI check).", metavar="X"
+    ),
+]
+BaseOpt = Annotated[
+    Base, typer.Option("--base", "-b", help="Logarithm base: e (nats), 2 (bits), 10 (dits).")
+]
+TemperatureOpt = Annotated[
+    float,
+    typer.Option(
+        "--temperature", "-t", help="Softmax temperature T > 0 (logits are divided by T)."
+    ),
+]
+NormalizeOpt = Annotated[
+    bool, typer.Option("--normalize", help="Rescale each row to sum to 1 (any positive sum).")
+]
+LogitsOpt = Annotated[
+    bool, typer.Option("--logits", help="Rows are logits: apply softmax (with --temperature).")
+]
+TolOpt = Annotated[
+    float,
+    typer.Option("--tol", help="Accept rows whose sum is within this relative tolerance of 1."),
+]
+
+
+def operand(text: str, metavar: str) -> Any:
+    """An operand argument; its metavar is the operand's name in upper case."""
+    return typer.Argument(help=text, show_default=False, metavar=metavar)
+
+
+DistributionP = Annotated[
+    str | None, operand("Distribution P: a vector, '-' (stdin) or @file.", "P")
+]
+DistributionQ = Annotated[
+    str | None, operand("Distribution Q: a vector, '-' (stdin) or @file.", "Q")
+]
+
+
+# Option groups: a decorator adds the group's options to a command (after its
+# own) and hands the command one object built from them, as sqlite-utils adds
+# its output options to every command with one decorator.
+Group = list[tuple[str, Any, Any]]  # (parameter, Annotated alias, default)
+
+SCALAR_OUTPUT: Group = [
+    ("reduction", ReductionOpt, None),
+    ("maximum", MaxOpt, None),
+    ("minimum", MinOpt, None),
+    ("base", BaseOpt, Base.e),
+    ("fmt", FormatOpt, Format.auto),
+    ("digits", DigitsOpt, None),
+]
+DISTRIBUTION: Group = [
+    ("logits", LogitsOpt, False),
+    ("temperature", TemperatureOpt, 1.0),
+    ("normalize", NormalizeOpt, False),
+    ("tol", TolOpt, DEFAULT_TOL),
+]
+
+Command = TypeVar("Command", bound=Callable[..., None])
+
+
+def option_group(
+    group: Group, keyword: str, build: Callable[..., object]
+) -> Callable[[Command], Command]:
+    """A decorator: ``group``'s options replace the command's ``keyword`` argument.
+
+    The command declares ``keyword`` as a keyword-only parameter; it is
+    called with ``build(**values of the group's options)`` in its place.
+    """
+
+    def decorate(command: Command) -> Command:
+        signature = inspect.signature(command, eval_str=True)
+        own = [p for p in signature.parameters.values() if p.name != keyword]
+        added = [
+            inspect.Parameter(
+                name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=alias
+            )
+            for name, alias, default in group
+        ]
+        names = [name for name, _, _ in group]
+
+        @functools.wraps(command)
+        def with_group(**values: Any) -> None:
+            built = build(**{name: values.pop(name) for name in names})
+            command(**values, **{keyword: built})
+
+        parameters = own + added
+        with_group.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+        with_group.__annotations__ = {p.name: p.annotation for p in parameters}
+        return cast(Command, with_group)
+
+    return decorate
+
+
+def scalar_output(command: Command) -> Command:
+    """Add --reduction, --max, --min, --base, --format, --digits as ``out: Scalars``."""
+    return option_group(SCALAR_OUTPUT, "out", Scalars)(command)
+
+
+def distribution_options(command: Command) -> Command:
+    """Add --logits, --temperature, --normalize, --tol as ``how: Distributions``."""
+    return option_group(DISTRIBUTION, "how", Distributions)(command)

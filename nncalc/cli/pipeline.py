@@ -1,0 +1,233 @@
+"""The one loop every command runs: read -> compute -> reduce -> gate -> write.
+
+A command builds a *step* (what to compute on each chunk of rows, from
+:mod:`nncalc.cli.steps`) and hands it here with its output options. Literal
+vectors, ``-`` (stdin) and ``@file`` operands all arrive as chunks of rows
+(a literal is a batch of one row), so every operand form takes this same
+path; whether the operands were literals decides only the output's shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+
+import numpy as np
+
+from nncalc.cli import environment
+from nncalc.core.arrays import FloatArray
+from nncalc.errors import NncalcError
+from nncalc.io.operands import Operand, StdinClaim, aligned_chunks, open_operand, read_labels
+from nncalc.io.reader import Chunk
+from nncalc.output.environment import Environment
+from nncalc.output.sinks import ScalarSink, Value, VectorSink, write_record
+from nncalc.output.spec import TABLE_ROWS, Base, Bounds, Format, Output, Reduction, Table
+
+OperandTexts = Sequence[tuple[str | None, str]]  # (text as given, operand name)
+
+
+class Scalars:
+    """The output options of a command with one scalar per row."""
+
+    __slots__ = ("base", "digits", "fmt", "maximum", "minimum", "reduction")
+
+    def __init__(
+        self,
+        reduction: Reduction | None,
+        maximum: float | None,
+        minimum: float | None,
+        base: Base,
+        fmt: Format,
+        digits: int | None,
+    ) -> None:
+        self.reduction = reduction
+        self.maximum = maximum
+        self.minimum = minimum
+        self.base = base
+        self.fmt = fmt
+        self.digits = digits
+
+
+class Summary:
+    """A record that replaces the reduced rows as the result (``--recon``, ``--stats``).
+
+    ``checked`` names the value ``--max``/``--min`` gate; ``tables`` (None:
+    the record as a table) is what ``--format table`` draws.
+    """
+
+    def __init__(
+        self,
+        title: str,
+        record: dict[str, Value],
+        checked: tuple[str, float],
+        tables: Callable[[], list[Table]] | None = None,
+    ) -> None:
+        self.title = title
+        self.record = record
+        self.checked = checked
+        self.tables = tables
+
+
+class ScalarStep:
+    """What a command computes: per-row scalars from its operands' chunks.
+
+    Subclasses set ``name`` (the quantity) and ``operands``, and implement
+    :meth:`rows` and :meth:`tables`; the hooks have defaults that do nothing.
+    """
+
+    name = ""
+    unit: str | None = None  # None: the base's (nats, bits, dits)
+    labelled: tuple[int, ...] = ()  # operands whose header names label classes, in order
+    summarizes = False  # True: :meth:`conclude` returns the result, the rows are not gated
+
+    def __init__(self, operands: OperandTexts) -> None:
+        self.operands = operands
+
+    def start(self, batch: bool, reduction: Reduction | None) -> None:
+        """Called once the operands are open: checks that depend on their form."""
+
+    def rows(self, chunks: Sequence[Chunk]) -> tuple[FloatArray, FloatArray | None]:
+        """Per-row values in nats, and per-row weights for a weighted mean (or None)."""
+        raise NotImplementedError
+
+    def tables(
+        self, value: float, names: list[str] | None, output: Output, base: Base
+    ) -> list[Table]:
+        """The tables for a single result ``value`` (in ``base``; of the last row read)."""
+        raise NotImplementedError
+
+    def conclude(self, sink: ScalarSink, output: Output) -> Summary | None:
+        """Called after the last row: a record to write instead of the reduction, or None."""
+        return None
+
+
+def open_operands(texts: OperandTexts, env: Environment) -> list[Operand]:
+    """Open every operand; only one may read standard input."""
+    claim = StdinClaim()
+    return [open_operand(text, name, claim, env) for text, name in texts]
+
+
+def read(operands: list[Operand], *, one_row_at_a_time: bool = False) -> Iterator[list[Chunk]]:
+    """The read stage: row-aligned chunks, or single rows as they arrive."""
+    if one_row_at_a_time:
+        (operand,) = operands
+        for chunk in operand.rows_as_they_come():
+            yield [chunk]
+        return
+    yield from aligned_chunks(operands)
+
+
+def first_row(chunks: Sequence[Chunk]) -> int | None:
+    return next((c.first_row for c in chunks if c.first_row is not None), None)
+
+
+def header_labels(operands: Sequence[Operand]) -> list[str] | None:
+    """Class names from the first operand whose file has a header row."""
+    return next((op.labels for op in operands if op.labels is not None), None)
+
+
+def run_scalars(step: ScalarStep, out: Scalars) -> None:
+    """Read, compute, reduce, gate and write a per-row scalar command."""
+    env = environment.current()
+    operands = open_operands(step.operands, env)
+    batch = any(op.is_batch for op in operands)
+    step.start(batch, out.reduction)
+    output = Output(out.fmt, out.digits, env)
+    bounds = Bounds(out.maximum, out.minimum)
+    sink = ScalarSink(
+        step.name,
+        output,
+        batch=batch,
+        reduction=out.reduction,
+        bounds=Bounds() if step.summarizes else bounds,
+        base=out.base,
+        unit=step.unit,
+    )
+    for chunks in read(operands):
+        values, weights = step.rows(chunks)
+        sink.add(values, first_row(chunks), weights)
+    names = header_labels([operands[i] for i in step.labelled])
+    summary = step.conclude(sink, output)
+    if summary is None:
+        sink.finish(tables=lambda value: step.tables(value, names, output, out.base))
+    else:
+        write_summary(summary, output, bounds)
+
+
+def write_summary(summary: Summary, output: Output, bounds: Bounds) -> None:
+    """Write a record result, then gate its checked value."""
+    if summary.tables is not None and output.fmt is Format.table:
+        from nncalc.output import tables
+
+        tables.render(summary.tables(), output.env)
+    else:
+        write_record(summary.title, summary.record, output)
+    name, value = summary.checked
+    bounds.check(name, np.array([value], dtype=np.float64), None)
+    bounds.raise_if_failed()
+
+
+class VectorStep:
+    """What a command computes: a vector per row (softmax)."""
+
+    name = ""
+
+    def __init__(self, operands: OperandTexts, labels: str | None, top: int | None) -> None:
+        self.operands = operands
+        self.labels = labels
+        self.top = top
+
+    def rows(self, chunks: Sequence[Chunk]) -> FloatArray:
+        raise NotImplementedError
+
+    def tables(
+        self,
+        rows: list[tuple[FloatArray, FloatArray]],
+        count: int,
+        names: list[str] | None,
+        output: Output,
+    ) -> list[Table]:
+        """Tables of the first rows: (input row, result row) pairs, of ``count`` in all."""
+        raise NotImplementedError
+
+
+def run_vectors(step: VectorStep, fmt: Format, digits: int | None) -> None:
+    """Read, compute and write a per-row vector command (no reduction, no gate)."""
+    env = environment.current()
+    operands = open_operands(step.operands, env)
+    output = Output(fmt, digits, env)
+    names = read_labels(step.labels) if step.labels is not None else header_labels(operands)
+    sink = VectorSink(step.name, output, batch=operands[0].is_batch, labels=names)
+    shown: list[tuple[FloatArray, FloatArray]] = []  # the first rows, for a table
+    count = 0
+    for chunks in read(operands):
+        width = chunks[0].values.shape[1]
+        if names is not None and len(names) != width:
+            raise NncalcError(f"{len(names)} labels for {width} classes", operand="--labels")
+        values = step.rows(chunks)
+        count += len(values)
+        if output.fmt is Format.table:
+            room = TABLE_ROWS - len(shown)
+            shown.extend(zip(chunks[0].values[:room], values[:room], strict=True))
+        elif step.top is not None:
+            sink.add_top(values, step.top)
+        else:
+            sink.add(values)
+    if output.fmt is Format.table:
+        from nncalc.output import tables
+
+        tables.render(step.tables(shown, count, names, output), env)
+    else:
+        sink.finish()
+
+
+class RecordStep:
+    """What a command computes when its result is one record, not rows (embed-params, sgd)."""
+
+    def write(self, output: Output) -> None:
+        """Compute the record and write it to ``output``."""
+        raise NotImplementedError
+
+
+def run_record(step: RecordStep, fmt: Format, digits: int | None) -> None:
+    """Compute and write a one-record command for this run's terminal."""
+    step.write(Output(fmt, digits, environment.current()))

@@ -1,0 +1,7 @@
+"""What each command computes on a chunk of rows: the math decisions, written once.
+
+A step names its operands, checks its options, turns operand chunks into
+per-row results with the core functions, and knows its tables. The
+pipeline (:mod:`nncalc.cli.pipeline`) runs it; the command files only
+declare options and build a step.
+"""

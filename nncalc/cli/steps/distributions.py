@@ -1,0 +1,179 @@
+"""Steps of the distribution commands: softmax, kl, js, entropy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from nncalc.cli import startup
+from nncalc.cli.pipeline import ScalarStep, VectorStep
+from nncalc.core.arrays import FloatArray
+from nncalc.core.distribution import as_distribution, pair_rows, validate_distribution
+from nncalc.core.divergence import entropy_rows, js_rows, kl_rows
+from nncalc.core.softmax import log_softmax, softmax
+from nncalc.errors import NncalcError
+from nncalc.io.reader import Chunk
+from nncalc.output.spec import Base, Output, Table
+
+if TYPE_CHECKING:
+    from nncalc.output import reports
+else:  # loaded when a table is drawn
+    reports = startup.lazy_module("nncalc.output.reports")
+
+# A table builder of a divergence: (value, P, Q, labels, base=, output=) -> tables.
+TableBuilder = Callable[..., list[Table]]
+
+
+def check_temperature(temperature: float) -> None:
+    if not (temperature > 0 and np.isfinite(temperature)):
+        raise NncalcError(
+            "temperature must be a positive number",
+            operand="--temperature",
+            token=repr(temperature),
+        )
+
+
+def same_width(chunks: Sequence[Chunk]) -> None:
+    """Paired operands must have rows of one length."""
+    first, *rest = chunks
+    width = first.values.shape[1]
+    mismatch = next((c for c in rest if c.values.shape[1] != width), None)
+    if mismatch is not None:
+        raise NncalcError(
+            f"rows have {mismatch.values.shape[1]} values but {first.operand} rows have "
+            f"{width}; they must have the same length",
+            operand=mismatch.operand,
+        )
+
+
+def shown(row: FloatArray) -> FloatArray:
+    """A row divided by its sum, for the per-class columns of a table."""
+    result: FloatArray = as_distribution(row, normalize=True)[0]
+    return result
+
+
+class Distributions:
+    """How operand rows become distributions (--logits, -t, --normalize, --tol)."""
+
+    __slots__ = ("logits", "normalize", "temperature", "tol")
+
+    def __init__(self, logits: bool, temperature: float, normalize: bool, tol: float) -> None:
+        check_temperature(temperature)
+        self.logits = logits
+        self.temperature = temperature
+        self.normalize = normalize
+        self.tol = tol
+
+    def rows(self, chunk: Chunk) -> FloatArray:
+        """A chunk's rows as distributions, checked but not divided.
+
+        The row functions (kl_rows, js_rows, entropy_rows) renormalise
+        exactly; dividing each entry by its row sum first would cost
+        accuracy when P ~ Q.
+        """
+        with chunk.locate():
+            if self.logits:
+                return np.asarray(softmax(chunk.values, self.temperature), dtype=np.float64)
+            rows, _ = validate_distribution(chunk.values, tol=self.tol, normalize=self.normalize)
+            return rows
+
+
+class Divergence(ScalarStep):
+    """A divergence between the rows of P and Q, paired row by row."""
+
+    labelled = (0, 1)
+
+    def __init__(
+        self,
+        name: str,
+        divergence: Callable[[FloatArray, FloatArray], FloatArray],
+        builder: Callable[[], TableBuilder],
+        operands: tuple[str | None, str | None],
+        how: Distributions,
+    ) -> None:
+        p, q = operands
+        super().__init__([(p, "P"), (q, "Q")])
+        self.name = name
+        self.divergence = divergence
+        self.builder = builder
+        self.how = how
+        self.last: tuple[FloatArray, FloatArray] = (np.zeros(0), np.zeros(0))
+
+    def rows(self, chunks: Sequence[Chunk]) -> tuple[FloatArray, None]:
+        same_width(chunks)
+        p_chunk, q_chunk = chunks
+        p, q = pair_rows(self.how.rows(p_chunk), self.how.rows(q_chunk))
+        self.last = (p[-1], q[-1])
+        return self.divergence(p, q), None
+
+    def tables(
+        self, value: float, names: list[str] | None, output: Output, base: Base
+    ) -> list[Table]:
+        p, q = self.last
+        return self.builder()(value, shown(p), shown(q), names, base=base, output=output)
+
+
+def KL(p: str | None, q: str | None, how: Distributions) -> Divergence:
+    """D_KL(P || Q) per row."""
+    return Divergence("kl", kl_rows, lambda: reports.kl_tables, (p, q), how)
+
+
+def JS(p: str | None, q: str | None, how: Distributions) -> Divergence:
+    """Jensen-Shannon divergence per row."""
+    return Divergence("js", js_rows, lambda: reports.js_tables, (p, q), how)
+
+
+class Entropy(ScalarStep):
+    name = "entropy"
+    labelled = (0,)
+
+    def __init__(self, p: str | None, how: Distributions) -> None:
+        super().__init__([(p, "P")])
+        self.how = how
+        self.last: FloatArray = np.zeros(0)
+
+    def rows(self, chunks: Sequence[Chunk]) -> tuple[FloatArray, None]:
+        rows = self.how.rows(chunks[0])
+        self.last = rows[-1]
+        return entropy_rows(rows), None
+
+    def tables(
+        self, value: float, names: list[str] | None, output: Output, base: Base
+    ) -> list[Table]:
+        return reports.entropy_tables(value, shown(self.last), names, base=base, output=output)
+
+
+class Softmax(VectorStep):
+    """softmax(z / T) per row, or its logarithm (computed directly)."""
+
+    def __init__(
+        self,
+        logits: str | None,
+        *,
+        temperature: float,
+        log: bool,
+        labels: str | None,
+        top: int | None,
+    ) -> None:
+        check_temperature(temperature)
+        super().__init__([(logits, "LOGITS")], labels, top)
+        self.name = "log_probabilities" if log else "probabilities"
+        self.temperature = temperature
+        self.log = log
+
+    def rows(self, chunks: Sequence[Chunk]) -> FloatArray:
+        (chunk,) = chunks
+        function = log_softmax if self.log else softmax
+        with chunk.locate():
+            return np.asarray(function(chunk.values, self.temperature), dtype=np.float64)
+
+    def tables(
+        self,
+        rows: list[tuple[FloatArray, FloatArray]],
+        count: int,
+        names: list[str] | None,
+        output: Output,
+    ) -> list[Table]:
+        return reports.softmax_tables(rows, count, names, log=self.log, top=self.top, output=output)

@@ -1,0 +1,159 @@
+"""The cross-entropy step: class-index or distribution targets, PyTorch's options."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from nncalc.cli import startup
+from nncalc.cli.pipeline import ScalarStep
+from nncalc.cli.steps.distributions import check_temperature, same_width
+from nncalc.core.arrays import FloatArray
+from nncalc.core.distribution import as_distribution, class_indices, pair_rows
+from nncalc.core.xent import (
+    check_smoothing,
+    check_weight,
+    index_xent_rows,
+    log_predictions,
+    nll_rows,
+    smoothed_target,
+    soft_xent_rows_weighted,
+)
+from nncalc.errors import NncalcError
+from nncalc.io.reader import Chunk
+from nncalc.io.tokens import parse_literal
+from nncalc.output.spec import Base, Output, Table
+
+if TYPE_CHECKING:
+    from nncalc.output import reports
+else:  # loaded when a table is drawn
+    reports = startup.lazy_module("nncalc.output.reports")
+
+CLASS_INDEX = re.compile(r"\s*\d+\s*")
+
+
+class Predictions:
+    """How PRED rows become log-probabilities (--logits, -t, --eps, --normalize, --tol)."""
+
+    __slots__ = ("eps", "logits", "normalize", "temperature", "tol")
+
+    def __init__(
+        self, *, logits: bool, temperature: float, eps: float | None, normalize: bool, tol: float
+    ) -> None:
+        check_temperature(temperature)
+        self.logits = logits
+        self.temperature = temperature
+        self.eps = eps
+        self.normalize = normalize
+        self.tol = tol
+
+    def log_q(self, chunk: Chunk) -> FloatArray:
+        with chunk.locate():
+            return log_predictions(
+                chunk.values,
+                from_logits=self.logits,
+                temperature=self.temperature,
+                eps=self.eps,
+                tol=self.tol,
+                normalize=self.normalize,
+            )
+
+
+class CrossEntropy(ScalarStep):
+    """H(target, pred) per row; a mean divides by the rows' class weights.
+
+    TARGET is a class index per row (a one-column batch against several
+    classes, or a literal whole number) or rows of distributions.
+    """
+
+    name = "xent"
+    labelled = (1, 0)  # PRED's header first
+
+    def __init__(
+        self,
+        target: str | None,
+        pred: str | None,
+        how: Predictions,
+        *,
+        label_smoothing: float,
+        weight: str | None,
+        ignore_index: int | None,
+    ) -> None:
+        check_smoothing(label_smoothing)
+        super().__init__([(target, "TARGET"), (pred, "PRED")])
+        self.how = how
+        self.smoothing = label_smoothing
+        self.weight = None if weight is None else parse_literal(weight, "--weight")[0]
+        self.ignore_index = ignore_index
+        self.torch_options = label_smoothing > 0 or weight is not None or ignore_index is not None
+        literal = target.strip() if target is not None else None
+        self.literal_index = literal is not None and (
+            CLASS_INDEX.fullmatch(literal) is not None
+            or (ignore_index is not None and literal == str(ignore_index))
+        )
+        self.last: tuple[FloatArray, FloatArray] = (np.zeros(0), np.zeros(0))
+
+    def rows(self, chunks: Sequence[Chunk]) -> tuple[FloatArray, FloatArray]:
+        target_chunk, pred_chunk = chunks
+        log_q = self.how.log_q(pred_chunk)
+        classes = log_q.shape[1]
+        if self.weight is not None:
+            check_weight(self.weight, classes)
+        with target_chunk.locate():
+            if self.literal_index or (target_chunk.values.shape[1] == 1 and classes > 1):
+                y, values, weights = self._index_rows(target_chunk.values[:, 0], log_q)
+            else:
+                y, log_q, values, weights = self._soft_rows(target_chunk, pred_chunk, log_q)
+        self.last = (smoothed_target(y[-1:], self.smoothing)[0], log_q[-1])
+        return values, weights
+
+    def _index_rows(
+        self, raw: FloatArray, log_q: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """One-hot targets, per-row losses and their weights, for class indices."""
+        classes = log_q.shape[1]
+        ignored = raw == self.ignore_index if self.ignore_index is not None else raw != raw
+        indices = class_indices(np.where(ignored, 0.0, raw), classes)
+        if self.torch_options:
+            values, weights = index_xent_rows(
+                indices, log_q, weight=self.weight, smoothing=self.smoothing, ignored=ignored
+            )
+        else:
+            values = nll_rows(indices, log_q)
+            weights = np.ones(len(values))
+        y = np.zeros((len(indices), classes))
+        y[np.arange(len(indices)), indices] = 1.0
+        return y, values, weights
+
+    def _soft_rows(
+        self, target_chunk: Chunk, pred_chunk: Chunk, log_q: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """Targets, predictions, per-row losses and weights (all 1), for distributions."""
+        if self.ignore_index is not None:
+            raise NncalcError(
+                "--ignore-index applies to class-index targets only, and TARGET rows "
+                "are distributions",
+                hint="drop --ignore-index, or give class indices",
+            )
+        same_width([pred_chunk, target_chunk])
+        how = self.how
+        y = as_distribution(target_chunk.values, tol=how.tol, normalize=how.normalize)
+        y, log_q = pair_rows(y, log_q)
+        values, weights = soft_xent_rows_weighted(
+            y, log_q, weight=self.weight, smoothing=self.smoothing
+        )
+        return y, log_q, values, weights
+
+    def tables(
+        self, value: float, names: list[str] | None, output: Output, base: Base
+    ) -> list[Table]:
+        result = reports.xent_tables(value, *self.last, names, base=base, output=output)
+        if self.torch_options:
+            options = reports.xent_option_table(
+                self.smoothing, self.weight, self.ignore_index, output=output
+            )
+            result.append(options)
+        return result

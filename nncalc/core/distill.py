@@ -21,6 +21,7 @@ import numpy.typing as npt
 from nncalc.core.arrays import FloatArray, as_rows
 from nncalc.core.distribution import class_indices
 from nncalc.core.from_logits import LogitPair, kl_pair_rows, logit_pair
+from nncalc.core.log_space import LogSoftmax
 from nncalc.core.softmax import log_softmax
 from nncalc.core.xent import nll_rows
 from nncalc.errors import NncalcError
@@ -56,7 +57,8 @@ def kl_log_rows(
     with np.errstate(invalid="ignore"):
         ratio = log_q - log_p if log_ratio is None else -log_ratio
     masked = not np.isfinite(ratio).all()
-    return kl_pair_rows(LogitPair(log_p, None, log_q, None, ratio, masked))
+    p, q = (LogSoftmax(v, None, -np.max(v, axis=-1), None, 1.0) for v in (log_p, log_q))
+    return kl_pair_rows(LogitPair(p, q, ratio, masked))
 
 
 @dataclass
@@ -82,7 +84,7 @@ def distill_rows(
     check_alpha(alpha)
     pair = logit_pair(teacher, student, temperature)
     soft = temperature * temperature * kl_pair_rows(pair)
-    log_p, log_q = pair.log_p, pair.log_q
+    log_p, log_q = pair.p.high, pair.q.high
     hard = None
     loss = soft
     if labels is not None:

@@ -29,10 +29,17 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from nncalc.core.arrays import FloatArray, IntArray, as_rows
+from nncalc.core.arrays import FloatArray, as_rows
 from nncalc.core.distribution import pair_rows
+from nncalc.core.log_space import (
+    LogSoftmax,
+    log_product,
+    log_softmax_parts,
+    probabilities,
+    underflowed,
+)
 from nncalc.core.numerics import js_excess, row_sums, two_sum
-from nncalc.core.softmax import _log_normalizer, _shifted, log_softmax
+from nncalc.core.softmax import log_softmax
 from nncalc.core.special import expm1_minus_x
 
 __all__ = [
@@ -47,55 +54,9 @@ __all__ = [
 ]
 
 
-# log of the smallest normal float64 (~ -708.4): below it p = e^(log p) has
-# lost bits (subnormal) or is 0, so a term p * (something large) is formed as
-# exp(log p + log(something)) instead.
-LOG_TINY = math.log(float(np.finfo(np.float64).tiny))
-
-
-def log_softmax_parts(
-    logits: FloatArray, temperature: float
-) -> tuple[FloatArray, FloatArray | None, FloatArray]:
-    """(high, low, log_norm): log softmax(z / T) = high + low, and log sum exp of the shifted row.
-
-    ``high`` is :func:`log_softmax`'s value; ``low`` is its rounding error
-    where the rounding of (z - max) / T is carried (entries more than 32
-    below the maximum; 0 elsewhere, and None when there are none), so
-    e^high (1 + low) is the probability to a few ulp however far below the
-    maximum. ``log_norm`` is log sum_j exp((z_j - max z) / T) per row.
-    """
-    shifted, corrections = _shifted(logits, temperature)
-    log_norm = _log_normalizer(shifted, corrections)
-    far = None if corrections is None else shifted.ravel().take(corrections[0])
-    high = shifted  # reused in place: (z - max) / T - log_norm
-    high -= log_norm[:, None]
-    if corrections is None or far is None:
-        return high, None, log_norm
-    flat, rows, error = corrections
-    exact_high, exact_low = two_sum(far, log_norm.take(rows) * -1.0)
-    rounded = exact_high + (exact_low + error)
-    high.ravel()[flat] = rounded
-    low = np.zeros(high.shape)
-    low.ravel()[flat] = (exact_high - rounded) + (exact_low + error)
-    return high, low, log_norm
-
-
-def probabilities(high: FloatArray, low: FloatArray | None) -> FloatArray:
-    """e^(high + low) to a few ulp (low is 0 or tiny: e^low = 1 + low)."""
-    with np.errstate(under="ignore"):
-        p = np.exp(high)
-        if low is not None:
-            p += p * low
-    return p
-
-
-def _at(low: FloatArray | None, rows: IntArray, columns: IntArray) -> FloatArray | None:
-    return None if low is None else low[rows, columns]
-
-
 @dataclass(frozen=True)
 class LogitPair:
-    """Paired log-softmax rows (value and rounding error) and the log-ratio x = log q - log p.
+    """Paired log-softmax rows of P and Q and the log-ratio x = log q - log p per class.
 
     ``ratio`` is accurate relative to itself up to a common error per row
     (see the module docstring); -inf where only Q masks a class, +inf where
@@ -103,10 +64,8 @@ class LogitPair:
     not finite).
     """
 
-    log_p: FloatArray
-    low_p: FloatArray | None
-    log_q: FloatArray
-    low_q: FloatArray | None
+    p: LogSoftmax
+    q: LogSoftmax
     ratio: FloatArray
     masked: bool
 
@@ -123,15 +82,15 @@ def logit_pair(
     z = as_rows(p_logits)
     w = as_rows(q_logits)
     pair_rows(z, w)  # check the shapes before any work
-    log_p, low_p, norm_p = log_softmax_parts(z, temperature)
-    log_q, low_q, norm_q = log_softmax_parts(w, temperature)
+    p = log_softmax_parts(z, temperature)
+    q = log_softmax_parts(w, temperature)
     if len(z) != len(w):
-        shape = (max(len(z), len(w)), z.shape[1])
-        z, w, log_p, log_q = (np.broadcast_to(a, shape) for a in (z, w, log_p, log_q))
-        low_p, low_q = (None if a is None else np.broadcast_to(a, shape) for a in (low_p, low_q))
-        norm_p, norm_q = (np.broadcast_to(a, shape[:1]) for a in (norm_p, norm_q))
-    ratio, masked = _log_ratio(z, w, log_p, log_q, norm_q - norm_p, temperature)
-    return LogitPair(log_p, low_p, log_q, low_q, ratio, masked)
+        rows = max(len(z), len(w))
+        z, w = pair_rows(z, w)
+        p, q = p.broadcast(rows), q.broadcast(rows)
+    norm_gap = q.log_norm - p.log_norm
+    ratio, masked = _log_ratio(z, w, p.high, q.high, norm_gap, temperature)
+    return LogitPair(p, q, ratio, masked)
 
 
 def _log_ratio(
@@ -191,18 +150,15 @@ def kl_pair_rows(pair: LogitPair) -> FloatArray:
     sum p_i (f(x_i) + x_i) = (e^e - 1) Q' measures it, and it is taken off.
     """
     x = pair.ratio
-    p = probabilities(pair.log_p, pair.low_p)
+    p = pair.p.probabilities()
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         terms = expm1_minus_x(x)
         terms *= p
         lifted = _rising_terms(terms, p, pair)
-        rows, columns = _underflowed(pair.log_p, x < -1.0)
+        rows, columns = underflowed(pair.p.high, x < -1.0)
         if len(rows):
-            terms[rows, columns] = _log_product(
-                pair.log_p[rows, columns],
-                _at(pair.low_p, rows, columns),
-                expm1_minus_x(x[rows, columns]),
-            )
+            high, low = pair.p.exact_at(rows, columns)
+            terms[rows, columns] = log_product(high, low, expm1_minus_x(x[rows, columns]))
         moments = p * x
         if pair.masked:
             terms[np.isnan(x)] = 0.0  # masked in both rows
@@ -229,51 +185,13 @@ def _rising_terms(terms: FloatArray, p: FloatArray, pair: LogitPair) -> FloatArr
     flat = np.flatnonzero(pair.ratio > 1.0)
     if len(flat) == 0:
         return np.zeros(len(terms))
-    low = None if pair.low_q is None else pair.low_q.ravel().take(flat)
-    q = probabilities(pair.log_q.ravel().take(flat), low)
+    low = None if pair.q.low is None else pair.q.low.ravel().take(flat)
+    q = probabilities(pair.q.high.ravel().take(flat), low)
     weight = p.ravel().take(flat)
     rising = q - weight * (1.0 + pair.ratio.ravel().take(flat))
     terms.ravel()[flat] = np.where(weight > 0, rising, q)
     lifted = np.bincount(flat // terms.shape[1], weights=q, minlength=len(terms))
     return np.asarray(lifted, dtype=np.float64)
-
-
-def _underflowed(log_weight: FloatArray, where: npt.NDArray[np.bool_]) -> tuple[IntArray, IntArray]:
-    """(rows, columns) within ``where`` whose weight e^(log_weight) is below the normal range.
-
-    There e^(log_weight) has lost bits or is 0, so a term weight * factor
-    is formed as :func:`_log_product` instead.
-    """
-    if not np.min(log_weight) < LOG_TINY:
-        none = np.zeros(0, dtype=np.intp)
-        return none, none
-    rows, columns = np.nonzero(where & (log_weight < LOG_TINY) & (log_weight > -np.inf))
-    return rows, columns
-
-
-# ln 2 = LN2_HIGH + LN2_LOW to ~1e-26; LN2_HIGH has 32 significant bits, so
-# k * LN2_HIGH is exact for every binary exponent k of a float64.
-LN2_HIGH = float.fromhex("0x1.62e42fee00000p-1")
-LN2_LOW = float.fromhex("0x1.a39ef35793c76p-33")
-
-
-def _log_product(high: FloatArray, low: FloatArray | None, factor: FloatArray) -> FloatArray:
-    """e^(high + low) * factor for factor >= 0, with e^(high + low) below the normal range.
-
-    factor = m 2^k exactly (frexp), and the exponent high + low + k ln 2 is
-    kept in two parts, so the result is exact to a few ulp wherever it is a
-    normal float64 (it is correctly placed on the subnormal grid below).
-    """
-    mantissa, exponent = np.frexp(factor)
-    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-        total, error = two_sum(high, exponent * LN2_HIGH)
-        error += exponent * LN2_LOW
-        if low is not None:
-            error += low
-        total, error = two_sum(total, error)
-        value = np.exp(total)
-        result: FloatArray = mantissa * (value + value * error)
-    return result
 
 
 def kl_logits_rows(
@@ -315,8 +233,8 @@ def js_pair_rows(pair: LogitPair) -> FloatArray:
     sum p_i expm1(x_i) and sum q_i expm1(-x_i), so the estimate is
     antisymmetric). Symmetric in P and Q bit for bit, 0 <= JS <= log 2.
     """
-    p = probabilities(pair.log_p, pair.low_p)
-    q = probabilities(pair.log_q, pair.low_q)
+    p = pair.p.probabilities()
+    q = pair.q.probabilities()
     result = _js_sums(pair.ratio, p, q)
     near = np.nonzero(result < JS_RECHECK)[0]
     if len(near):
@@ -356,19 +274,18 @@ def js_logits_rows(
     return js_pair_rows(logit_pair(p_logits, q_logits, temperature))
 
 
-def _weighted_logs(high: FloatArray, low: FloatArray | None, factor: FloatArray) -> FloatArray:
-    """Terms p_i factor_i >= 0 (p = e^(high + low)); 0 where p = 0 exactly (masked).
+def _weighted_logs(p: LogSoftmax, factor: FloatArray) -> FloatArray:
+    """Terms p_i factor_i >= 0; 0 where p = 0 exactly (masked).
 
     ``factor`` is -log p or -log q (>= 0, +inf for a masked q). Weights
-    below the normal range go through :func:`_log_product`.
+    below the normal range go through :func:`log_product`.
     """
     with np.errstate(invalid="ignore"):
-        terms = np.where(high > -np.inf, probabilities(high, low) * factor, 0.0)
-    rows, columns = _underflowed(high, factor > 0)
+        terms = np.where(p.high > -np.inf, p.probabilities() * factor, 0.0)
+    rows, columns = underflowed(p.high, factor > 0)
     if len(rows):
-        terms[rows, columns] = _log_product(
-            high[rows, columns], _at(low, rows, columns), factor[rows, columns]
-        )
+        high, low = p.exact_at(rows, columns)
+        terms[rows, columns] = log_product(high, low, factor[rows, columns])
     return np.asarray(terms, dtype=np.float64)
 
 
@@ -381,8 +298,8 @@ def entropy_logits_rows(logits: npt.ArrayLike, temperature: float = 1.0) -> Floa
     within 1e-300 of one-hot; classes below the normal range add their
     exact tiny terms.
     """
-    high, low, _ = log_softmax_parts(as_rows(logits), temperature)
-    return row_sums(_weighted_logs(high, low, -high))
+    p = log_softmax_parts(as_rows(logits), temperature)
+    return row_sums(_weighted_logs(p, -p.high))
 
 
 def xent_logits_rows(
@@ -396,8 +313,8 @@ def xent_logits_rows(
     H(p, q) - H(p) (= KL) is never negative.
     """
     z, w = pair_rows(as_rows(p_logits), as_rows(q_logits))
-    high, low, _ = log_softmax_parts(np.ascontiguousarray(z), temperature)
+    p = log_softmax_parts(np.ascontiguousarray(z), temperature)
     log_q = np.asarray(log_softmax(w, temperature), dtype=np.float64)
-    cross = row_sums(_weighted_logs(high, low, -log_q))
-    result: FloatArray = np.maximum(cross, row_sums(_weighted_logs(high, low, -high)))
+    cross = row_sums(_weighted_logs(p, -log_q))
+    result: FloatArray = np.maximum(cross, row_sums(_weighted_logs(p, -p.high)))
     return result

@@ -38,7 +38,9 @@ def gap_cases(seed: int = 31) -> list[Case]:
     """Classes 700 to 1e300 (times T) below the rest in one row or both.
 
     Probabilities underflow (e^-700 .. e^-1e300) while KL stays finite:
-    P's far class against Q's nearer one and the reverse, at every T.
+    P's far class against Q's nearer one and the reverse, at every T; and
+    P's class at 740 .. 1000 (p below the normal range, or 0 in float64)
+    against Q's at 1e300, where p * 1e300 is the whole KL.
     """
     rng = _rng(seed)
     cases = []
@@ -48,6 +50,9 @@ def gap_cases(seed: int = 31) -> list[Case]:
             z = np.append(near, -gap * rng.uniform(0.5, 1.0))
             w = np.append(near + rng.standard_normal(4), -gap * rng.uniform(1.0, 2.0))
             cases += [(t * z, t * w, t), (t * w, t * z, t)]
+    for gap in (740.0, 800.0, 1000.0):
+        for t in (1e-3, 1.0, 1e3):
+            cases.append((t * np.array([0.0, 0.5, -gap]), t * np.array([0.0, 0.5, -1e300]), t))
     return cases
 
 

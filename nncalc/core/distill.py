@@ -19,9 +19,10 @@ import numpy as np
 import numpy.typing as npt
 
 from nncalc.core.arrays import FloatArray, as_rows
-from nncalc.core.distribution import class_indices, pair_rows
+from nncalc.core.distribution import class_indices
+from nncalc.core.from_logits import LogitPair, kl_pair_rows, logit_pair
+from nncalc.core.log_space import LogSoftmax
 from nncalc.core.softmax import log_softmax
-from nncalc.core.special import expm1_minus_x
 from nncalc.core.xent import nll_rows
 from nncalc.errors import NncalcError
 
@@ -52,48 +53,13 @@ def kl_log_rows(
     Terms p f(log q - log p) (q where p = 0) are all >= 0 and sum to
     KL(p || q) because both rows sum to 1. -inf in log q where p > 0 gives
     inf. ``log_ratio`` is log p - log q when known more accurately than the
-    difference of the arguments (see :func:`log_ratio_rows`).
+    difference of the arguments (see :func:`nncalc.core.from_logits.logit_pair`).
     """
-    p = np.exp(log_p)
     with np.errstate(invalid="ignore"):
-        gap = log_q - log_p if log_ratio is None else -log_ratio
-    safe_gap = np.where(p > 0, gap, 0.0)
-    terms = np.where(p > 0, p * expm1_minus_x(safe_gap), np.exp(log_q))
-    result: FloatArray = np.sum(terms, axis=-1)
-    return result
-
-
-NEAR = 0.5
-
-
-def log_ratio_rows(
-    teacher: FloatArray,
-    student: FloatArray,
-    log_p: FloatArray,
-    log_q: FloatArray,
-    temperature: float,
-) -> FloatArray:
-    """log p - log q for p = softmax(t/T), q = softmax(s/T), accurate when p ~ q.
-
-    The difference of two log-softmax rows carries their rounding (~1e-16
-    of |log p|), which is all of log p - log q when the student nearly
-    matches the teacher. There, with d = (t - s)/T shifted by its q-mean,
-    log p - log q = d - log1p(sum_j q_j expm1(d_j)) keeps the relative
-    accuracy of d. Elsewhere (or with masked, infinite logits) the plain
-    difference is already accurate enough.
-    """
-    with np.errstate(invalid="ignore", over="ignore"):
-        plain = log_p - log_q
-        finite = np.all(np.isfinite(teacher) & np.isfinite(student), axis=-1)
-        d = (teacher - student) / temperature
-        q = np.exp(log_q)
-        d = d - np.sum(q * d, axis=-1, keepdims=True)
-        near = finite & np.all(np.abs(d) <= NEAR, axis=-1)
-    if not near.any():
-        return plain
-    dn, qn = d[near], q[near]
-    plain[near] = dn - np.log1p(np.sum(qn * np.expm1(dn), axis=-1, keepdims=True))
-    return plain
+        ratio = log_q - log_p if log_ratio is None else -log_ratio
+    masked = not np.isfinite(ratio).all()
+    p, q = (LogSoftmax(v, None, -np.max(v, axis=-1), None, 1.0) for v in (log_p, log_q))
+    return kl_pair_rows(LogitPair(p, q, ratio, masked))
 
 
 @dataclass
@@ -123,11 +89,9 @@ def distill_rows(
     beyond what :func:`log_softmax` checks.
     """
     check_alpha(alpha)
-    teacher, student = pair_rows(teacher, student)
-    log_p = np.asarray(log_softmax(teacher, temperature), dtype=np.float64)
-    log_q = np.asarray(log_softmax(student, temperature), dtype=np.float64)
-    log_ratio = log_ratio_rows(teacher, student, log_p, log_q, temperature)
-    soft = temperature * temperature * kl_log_rows(log_p, log_q, log_ratio)
+    pair = logit_pair(teacher, student, temperature)
+    soft = temperature * temperature * kl_pair_rows(pair)
+    log_p, log_q = pair.p.high, pair.q.high
     hard = None
     loss = soft
     if labels is not None:

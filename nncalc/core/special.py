@@ -16,6 +16,12 @@ SERIES_RADIUS = 1.0
 _COEFFICIENTS = [1.0 / math.factorial(n) for n in range(2, 26)]
 
 
+# The first k terms leave at most 3 |x|^k / (k + 2)! of the sum (relative),
+# which is below 2^-56 while |x| <= _RADII[k - 1]: arrays of small values
+# (KL of nearly equal rows) need only a few terms.
+_RADII = [(math.factorial(k + 2) * 2.0**-56 / 3.0) ** (1.0 / k) for k in range(1, 25)]
+
+
 def expm1_minus_x(x: npt.ArrayLike) -> FloatArray:
     """e^x - 1 - x, elementwise, >= 0 for every x.
 
@@ -26,14 +32,25 @@ def expm1_minus_x(x: npt.ArrayLike) -> FloatArray:
     x > ~709.78, like exp.
     """
     values = np.asarray(x, dtype=np.float64)
+    near = np.abs(values) <= SERIES_RADIUS
+    if near.all():  # nothing for expm1: the series alone (KL of nearly equal rows)
+        return np.maximum(_series(values), 0.0)
     with np.errstate(over="ignore", invalid="ignore"):
         result = np.asarray(np.expm1(values) - values, dtype=np.float64)
     result = np.where(values == np.inf, np.inf, result)
-    near = np.abs(values) <= SERIES_RADIUS
     if near.any():
-        small = values[near]
-        series = np.zeros_like(small)
-        for coefficient in reversed(_COEFFICIENTS):
-            series = series * small + coefficient
-        result[near] = series * small * small
+        result[near] = _series(values[near])
     return np.maximum(result, 0.0)
+
+
+def _series(small: FloatArray) -> FloatArray:
+    """x^2 sum_k x^k / (k + 2)! for |x| <= 1, with as many terms as the largest |x| needs."""
+    largest = float(np.max(np.abs(small))) if small.size else 0.0
+    terms = next((k + 1 for k, radius in enumerate(_RADII) if largest <= radius), 24)
+    series = np.full(small.shape, _COEFFICIENTS[terms - 1])
+    for coefficient in reversed(_COEFFICIENTS[: terms - 1]):
+        series *= small
+        series += coefficient
+    series *= small
+    series *= small
+    return series

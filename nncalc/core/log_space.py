@@ -1,0 +1,156 @@
+"""Log-softmax rows kept exact enough to exponentiate, and products formed in log space.
+
+Building blocks of :mod:`nncalc.core.from_logits`: a log-softmax row whose
+rounding error is carried where it matters (so e^(log p) is p to a few
+ulp however far below the maximum), and p * factor for a p below float64's
+normal range, formed as exp(log p + log factor) with the exponent in two
+parts. NumPy only.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from nncalc.core.arrays import FloatArray, IntArray
+from nncalc.core.numerics import two_product, two_sum
+from nncalc.core.softmax import _log_normalizer, _shifted
+
+# log of the smallest normal float64 (~ -708.4): below it p = e^(log p) has
+# lost bits (subnormal) or is 0, so a term p * (something large) is formed as
+# exp(log p + log(something)) instead.
+LOG_TINY = math.log(float(np.finfo(np.float64).tiny))
+
+
+@dataclass(frozen=True)
+class LogSoftmax:
+    """log softmax(z / T) per row: ``high`` + ``low``, and what made it.
+
+    ``high`` is :func:`nncalc.core.softmax.log_softmax`'s value. ``low`` is
+    its rounding error where the rounding of (z - max) / T is carried
+    (entries 32 to 746 below the maximum; 0 elsewhere, None when there are
+    none): e^high (1 + low) is the probability to a few ulp. ``log_norm``
+    is log sum_j exp((z_j - max z) / T). ``logits`` (None when unknown)
+    lets :meth:`exact_at` recompute any entry in two parts.
+    """
+
+    high: FloatArray
+    low: FloatArray | None
+    log_norm: FloatArray
+    logits: FloatArray | None
+    temperature: float
+
+    def probabilities(self) -> FloatArray:
+        """e^(high + low): softmax(z / T) to a few ulp."""
+        return probabilities(self.high, self.low)
+
+    def broadcast(self, rows: int) -> LogSoftmax:
+        """The same single row repeated ``rows`` times (read-only views)."""
+        shape = (rows, self.high.shape[1])
+        return LogSoftmax(
+            np.broadcast_to(self.high, shape),
+            None if self.low is None else np.broadcast_to(self.low, shape),
+            np.broadcast_to(self.log_norm, shape[:1]),
+            None if self.logits is None else np.broadcast_to(self.logits, shape),
+            self.temperature,
+        )
+
+    def low_at(self, rows: IntArray, columns: IntArray) -> FloatArray | None:
+        return None if self.low is None else self.low[rows, columns]
+
+    def exact_at(self, rows: IntArray, columns: IntArray) -> tuple[FloatArray, FloatArray | None]:
+        """(high, low) of the entries at (rows, columns), low exact also below -746.
+
+        (z - max z) / T - log_norm from the logits: the difference by
+        TwoSum, the quotient's remainder by TwoProduct. Entries where that
+        overflows (logits near +-1e308) keep ``high`` alone: their
+        probability is 0 to any precision.
+        """
+        high = self.high[rows, columns]
+        if self.logits is None:
+            return high, self.low_at(rows, columns)
+        top = np.max(self.logits, axis=-1)[rows]
+        with np.errstate(over="ignore", invalid="ignore"):
+            difference, error = two_sum(self.logits[rows, columns], -top)
+            quotient = difference
+            if self.temperature != 1.0:
+                quotient = difference / self.temperature
+                product, product_error = two_product(quotient, float(self.temperature))
+                error = (((difference - product) - product_error) + error) / self.temperature
+            exact_high, exact_low = two_sum(quotient, -self.log_norm[rows])
+            exact_low += error
+        good = np.isfinite(exact_high) & np.isfinite(exact_low)
+        return np.where(good, exact_high, high), np.where(good, exact_low, 0.0)
+
+
+def log_softmax_parts(logits: FloatArray, temperature: float) -> LogSoftmax:
+    """log softmax(z / T) of 2-D rows with its carried rounding error (see :class:`LogSoftmax`).
+
+    Domain and errors as :func:`nncalc.core.softmax.log_softmax`.
+    """
+    shifted, corrections = _shifted(logits, temperature)
+    log_norm = _log_normalizer(shifted, corrections)
+    far = None if corrections is None else shifted.ravel().take(corrections[0])
+    high = shifted  # reused in place: (z - max) / T - log_norm
+    high -= log_norm[:, None]
+    if corrections is None or far is None:
+        return LogSoftmax(high, None, log_norm, logits, temperature)
+    flat, rows, error = corrections
+    exact_high, exact_low = two_sum(far, log_norm.take(rows) * -1.0)
+    rounded = exact_high + (exact_low + error)
+    high.ravel()[flat] = rounded
+    low = np.zeros(high.shape)
+    low.ravel()[flat] = (exact_high - rounded) + (exact_low + error)
+    return LogSoftmax(high, low, log_norm, logits, temperature)
+
+
+def probabilities(high: FloatArray, low: FloatArray | None) -> FloatArray:
+    """e^(high + low) to a few ulp (low is 0 or tiny: e^low = 1 + low)."""
+    with np.errstate(under="ignore"):
+        p = np.exp(high)
+        if low is not None:
+            p += p * low
+    return p
+
+
+def underflowed(log_weight: FloatArray, where: npt.NDArray[np.bool_]) -> tuple[IntArray, IntArray]:
+    """(rows, columns) within ``where`` whose weight e^(log_weight) is below the normal range.
+
+    There e^(log_weight) has lost bits or is 0, so a term weight * factor
+    is formed as :func:`log_product` instead.
+    """
+    if not np.min(log_weight) < LOG_TINY:
+        none = np.zeros(0, dtype=np.intp)
+        return none, none
+    rows, columns = np.nonzero(where & (log_weight < LOG_TINY) & (log_weight > -np.inf))
+    return rows, columns
+
+
+# ln 2 = LN2_HIGH + LN2_LOW to ~1e-26; LN2_HIGH has 32 significant bits, so
+# k * LN2_HIGH is exact for every binary exponent k of a float64.
+LN2_HIGH = float.fromhex("0x1.62e42fee00000p-1")
+LN2_LOW = float.fromhex("0x1.a39ef35793c76p-33")
+
+
+def log_product(high: FloatArray, low: FloatArray | None, factor: FloatArray) -> FloatArray:
+    """e^(high + low) * factor for factor >= 0, with e^(high + low) below the normal range.
+
+    factor = m 2^k exactly (frexp), and the exponent high + low + k ln 2 is
+    kept in two parts, so the result is exact to a few ulp wherever it is a
+    normal float64 (it is correctly placed on the subnormal grid below).
+    An infinite factor gives inf.
+    """
+    mantissa, exponent = np.frexp(factor)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        total, error = two_sum(high, exponent * LN2_HIGH)
+        error += exponent * LN2_LOW
+        if low is not None:
+            error += low
+        total, error = two_sum(total, error)
+        value = np.exp(total)
+        result: FloatArray = mantissa * (value + value * error)
+    result[np.isinf(factor)] = np.inf  # a class Q masks: inf whatever P's weight
+    return result

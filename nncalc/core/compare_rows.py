@@ -6,10 +6,9 @@ Per row, P is the base distribution and Q the new one:
   formed where it could underflow), see :func:`kl_logits`; from
   probabilities, :func:`~nncalc.core.divergence.kl_rows` (exact
   renormalisation). Never negative.
-- JS(P, Q): :func:`~nncalc.core.divergence.js_rows` on the probabilities
-  (exp of the log-softmax rows): <= 1e-12 relative while JS >= 1e-6; as Q
-  approaches P it keeps the absolute accuracy of the probabilities (~1e-7
-  relative at JS ~ 1e-19), not the relative accuracy of KL.
+- JS(P, Q): from logits, :func:`~nncalc.core.from_logits.js_logits_rows`
+  (log space, relative accuracy also as Q approaches P); from probabilities,
+  :func:`~nncalc.core.divergence.js_rows`.
 - top-1 agreement: the index of the largest logit (probability) is the same
   in both rows; where several classes tie for the largest, the first one
   counts (as NumPy's and PyTorch's argmax and llama.cpp's report).
@@ -26,53 +25,25 @@ import numpy as np
 import numpy.typing as npt
 
 from nncalc.core.arrays import DEFAULT_TOL, FloatArray, IntArray
-from nncalc.core.distill import log_ratio_rows
 from nncalc.core.distribution import class_indices, validate_distribution
 from nncalc.core.divergence import js_rows, kl_rows
-from nncalc.core.numerics import row_sums
+from nncalc.core.from_logits import js_logits_rows, kl_logits_rows
 from nncalc.core.softmax import log_softmax
-from nncalc.core.special import expm1_minus_x
 from nncalc.errors import NncalcError
 
 __all__ = ["DEFAULT_OPERANDS", "Operands", "RowComparison", "compare_rows", "kl_logits"]
 
 
-# e^x overflows above ~709.78; there the KL term p f(x) is q - p (1 + x).
-_EXP_LIMIT = 700.0
-
-
 def kl_logits(p_logits: FloatArray, q_logits: FloatArray) -> FloatArray:
     """KL(softmax(p) || softmax(q)) per row of logits, in log space.
 
-    Terms p f(ln q - ln p), f(x) = e^x - 1 - x >= 0 (q where p = 0): a sum
-    of non-negative terms equal to KL because both rows sum to 1, with
-    ln p - ln q from :func:`~nncalc.core.distill.log_ratio_rows` (accurate
-    when Q is close to P) and the terms where e^x would overflow taken as
-    q - p (1 + x). Never negative. Accuracy: <= 1e-12 relative against
-    mpmath (measured ~1e-16), including rows whose KL is ~1e-19, rows of
-    float16-rounded logits and classes ~720 below the maximum (where
-    :func:`~nncalc.core.distill.kl_log_rows` overflows to inf); inf only
-    where a class with p > 0 has a -inf logit in q. Rows with -inf (masked)
-    logits take the plain difference of log-softmax rows: ~1e-16 |ln p| /
-    |ln p - ln q| relative, so <= 1e-12 while KL >= 1e-6 and ~1e-6 at
-    KL ~ 1e-20.
-
-    This is the one place the per-row KL from logits is computed; the exact
-    log-space kernel of :mod:`nncalc.core.from_logits` replaces its body
-    with ``kl_logits_rows(p_logits, q_logits, 1.0)``.
+    The one place compare computes the per-row KL from logits: the exact
+    kernel :func:`~nncalc.core.from_logits.kl_logits_rows` (sum of terms
+    p f(x) >= 0 with the log-ratio x from the exact logit difference).
+    Never negative; ~1e-15 relative against mpmath at any logit gap; inf
+    only where a class with p > 0 has a -inf logit in q.
     """
-    log_p = np.asarray(log_softmax(p_logits), dtype=np.float64)
-    log_q = np.asarray(log_softmax(q_logits), dtype=np.float64)
-    ratio = log_ratio_rows(p_logits, q_logits, log_p, log_q, 1.0)  # ln p - ln q
-    p = np.exp(log_p)
-    with np.errstate(invalid="ignore", over="ignore"):
-        x = np.where(p > 0, -ratio, 0.0)
-        big = x > _EXP_LIMIT
-        terms = np.where(p > 0, p * expm1_minus_x(np.where(big, 0.0, x)), np.exp(log_q))
-        if big.any():
-            terms[big] = np.exp(log_q[big]) - p[big] * (1.0 + x[big])
-    result: FloatArray = row_sums(terms)
-    return result
+    return kl_logits_rows(p_logits, q_logits, 1.0)
 
 
 class Operands(NamedTuple):
@@ -148,7 +119,7 @@ def compare_rows(
         log_q = np.asarray(log_softmax(new), dtype=np.float64)
     kl = kl_logits(base, new)
     kl_reverse = kl_logits(new, base)
-    js = js_rows(np.exp(log_p), np.exp(log_q))
+    js = js_logits_rows(base, new)
     agree = np.argmax(base, axis=-1) == np.argmax(new, axis=-1)
     if indices is None:
         return RowComparison(kl, kl_reverse, js, agree, None, None)

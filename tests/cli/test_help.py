@@ -14,8 +14,8 @@ import sys
 import pytest
 
 from nncalc import __version__
+from tests.commands import COMMANDS, arguments, options
 from tests.conftest import nncalc_path, run, run_process
-from tests.test_fuzz import COMMANDS, arguments, options
 
 EXAMPLE = re.compile(r"^\s*Example: (nncalc .+)$", re.MULTILINE)
 

@@ -30,14 +30,12 @@ from types import FrameType, ModuleType
 from typing import Any
 
 import pytest
-import typer
-import typer.main
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
-from nncalc.cli.app import app
 from nncalc.errors import _quote
 from nncalc.io import tokens as operands
+from tests.commands import COMMANDS, WITH_OPERANDS, annotation, arguments, options
 from tests.conftest import ROOT, nncalc_path, one_line_error, run, run_process
 
 # Cases per hypothesis test (README, "Limits", says how many run in all).
@@ -69,28 +67,7 @@ def load_harness() -> ModuleType:
 harness = load_harness()
 
 
-# --- the commands of the app, whatever they are -----------------------------
-
-GROUP = typer.main.get_command(app)
-ROOT_CONTEXT = typer.Context(GROUP, info_name="nncalc")
-COMMANDS = {
-    name: GROUP.get_command(ROOT_CONTEXT, name) for name in GROUP.list_commands(ROOT_CONTEXT)
-}
-
-
-def arguments(command: Any) -> list[Any]:
-    return [p for p in command.params if p.param_type_name == "argument"]
-
-
-def options(command: Any) -> list[Any]:
-    return [p for p in command.params if p.param_type_name == "option" and "--help" not in p.opts]
-
-
-def annotation(param: Any) -> Any:
-    return param.type_descriptor.annotation
-
-
-WITH_OPERANDS = sorted(name for name, command in COMMANDS.items() if arguments(command))
+# --- the commands of the app (tests/commands.py) -----------------------------
 
 
 def test_the_app_has_commands_to_fuzz() -> None:

@@ -38,6 +38,8 @@ from nncalc.io import tokens as operands
 from tests.commands import COMMANDS, WITH_OPERANDS, annotation, arguments, options
 from tests.conftest import ROOT, nncalc_path, one_line_error, run, run_process
 
+pytestmark = pytest.mark.slow  # hypothesis cases at every command
+
 # Cases per hypothesis test (README, "Limits", says how many run in all).
 EXAMPLES = {"command": 40, "located": 20, "parser": 300}
 SECONDS_PER_CALL = 10

@@ -25,6 +25,8 @@ import pytest
 from tests.commands import COMMANDS
 from tests.conftest import BIN, ROOT, nncalc_path
 
+pytestmark = pytest.mark.slow  # real bash, zsh and fish
+
 COMPLETIONS = ROOT / "completions"
 FORMATS = ["auto", "table", "plain", "csv", "json"]
 

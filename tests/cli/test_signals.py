@@ -28,6 +28,8 @@ import pytest
 
 from tests.conftest import nncalc_path, run_process
 
+pytestmark = pytest.mark.slow  # real processes, pipes and signals
+
 READ_SYSCALL = {"x86_64": 0, "aarch64": 63}.get(platform.machine())
 ROW = b"0.2689414213699951,0.7310585786300049\n"
 

@@ -92,6 +92,7 @@ def peak_rss_kb(args: list[str], stdin: Path, **extra: str) -> int:
 NUMPY_ONLY = {"NNCALC_NO_POLARS": "1"}
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not HAS_PROC, reason="peak RSS is read from /proc")
 @pytest.mark.parametrize(
     ("name", "args", "extra"),
@@ -176,6 +177,7 @@ STREAMING = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("args", "rows"), STREAMING, ids=[" ".join(a) for a, _ in STREAMING])
 def test_results_appear_while_stdin_is_still_open(args: list[str], rows: bytes) -> None:
     first, waiting, rest, code = output_while_input_open(args, rows)
@@ -186,6 +188,7 @@ def test_results_appear_while_stdin_is_still_open(args: list[str], rows: bytes) 
     assert len(lines) == 2 + ("-f" in args)  # a line per row (and a csv header)
 
 
+@pytest.mark.slow
 def test_a_paused_producer_of_100k_rows_sees_every_row_computed() -> None:
     rows = b"0.1,0.2,0.3,0.4\n" * 100_000
     first, waiting, rest, code = output_while_input_open(["softmax", "--digits", "6"], rows)
@@ -195,6 +198,7 @@ def test_a_paused_producer_of_100k_rows_sees_every_row_computed() -> None:
     assert (first + rest).count(b"\n") == 100_000
 
 
+@pytest.mark.slow
 def test_wide_rows_of_an_llm_vocabulary_stay_within_a_few_rows(tmp_path: Path) -> None:
     """xent --logits @labels.txt @logits.csv: 32 rows x 128256 classes."""
     if not HAS_PROC:
@@ -262,6 +266,7 @@ def test_a_header_only_input_has_no_data_rows() -> None:
 # Output text: identical with and without polars.
 
 
+@pytest.mark.slow
 def test_large_outputs_are_the_same_with_and_without_polars(batches: dict[str, Path]) -> None:
     polars_or_skip()
     outputs = []
@@ -283,6 +288,7 @@ def test_large_outputs_are_the_same_with_and_without_polars(batches: dict[str, P
     assert np.array_equal(np.loadtxt(io.BytesIO(outputs[0]), delimiter=","), softmax(logits))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "rows", "used"),
     [
@@ -347,6 +353,7 @@ def read_terminal(master: int, into: list[bytes]) -> None:
         into.append(data)
 
 
+@pytest.mark.slow
 def test_progress_bar_on_a_terminal_stderr_and_never_in_stdout(big_logits: Path) -> None:
     master, slave = pty.openpty()
     screen: list[bytes] = []
@@ -367,6 +374,7 @@ def test_progress_bar_on_a_terminal_stderr_and_never_in_stdout(big_logits: Path)
     assert b"\x1b" not in out and out.count(b"\n") == 110_000
 
 
+@pytest.mark.slow
 def test_no_bar_when_stderr_is_not_a_terminal(big_logits: Path) -> None:
     done = subprocess.run(
         [nncalc_path(), "softmax", f"@{big_logits}", "-f", "csv", "--digits", "3"],
@@ -405,6 +413,7 @@ def test_a_bad_row_after_threaded_chunks_still_prints_whole_rows_only() -> None:
     assert all(line.count(",") == 9 for line in printed)
 
 
+@pytest.mark.slow
 def test_a_closed_pipe_during_threaded_output_ends_quietly(big_logits: Path) -> None:
     done = subprocess.run(
         ["bash", "-c", f'nncalc softmax < "{big_logits}" | head -1; echo "${{PIPESTATUS[0]}}"'],

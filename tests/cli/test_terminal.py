@@ -32,6 +32,8 @@ from rich.cells import cell_len
 from tests.commands import COMMANDS, WITH_OPERANDS, arguments
 from tests.conftest import BIN, nncalc_path
 
+pytestmark = pytest.mark.slow  # real pseudo-terminals
+
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 # SGR colour parameters: 30-37, 39, 40-47, 49, 90-97, 100-107, 38;..., 48;...
 COLOUR = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:3[0-9]|4[0-9]|9[0-7]|10[0-7])(?:;[0-9;]*)?m")

@@ -597,6 +597,6 @@ def test_no_network_and_no_hub_libraries(monkeypatch: pytest.MonkeyPatch, tmp_pa
     assert record("--config", write_config(tmp_path, LLAMA))["token_embedding"] == 262_668_288
     assert "transformers" not in sys.modules
     assert "huggingface_hub" not in sys.modules
-    for source in (ROOT / "nncalc").glob("*.py"):
+    for source in (ROOT / "nncalc").rglob("*.py"):
         text = source.read_text()
         assert not re.search(r"^\s*(import|from)\s+(transformers|huggingface_hub)", text, re.M)

@@ -600,8 +600,8 @@ def test_the_package_never_evaluates_unpickles_or_shells_out() -> None:
         r"|allow_pickle=True|\bmarshal\b|yaml\.load\b"
     )
     hits = [
-        f"{path.name}:{number}: {line.strip()}"
-        for path in sorted((ROOT / "nncalc").glob("*.py"))
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in sorted((ROOT / "nncalc").rglob("*.py"))
         for number, line in enumerate(path.read_text().splitlines(), start=1)
         if forbidden.search(line)
     ]

@@ -1,4 +1,4 @@
-"""High-precision references for the accuracy suite (tests/test_accuracy.py).
+"""High-precision references for the accuracy suite (tests/core/test_accuracy.py).
 
 Each function takes float64 inputs exactly as given and returns the exact
 answer to 60 significant digits (mpmath). Sums and differences of the inputs

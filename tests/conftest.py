@@ -69,3 +69,12 @@ def one_line_error(result: Result) -> str:
     assert lines[0].startswith("nncalc: error: ")
     assert "Traceback" not in result.stderr
     return lines[0]
+
+
+def polars_or_skip() -> object:
+    """The polars module, or skip the test where it is not installed."""
+    try:
+        import polars
+    except ImportError:
+        pytest.skip("polars is not installed")
+    return polars

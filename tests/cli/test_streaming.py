@@ -2,33 +2,28 @@
 
 No timing assertions: memory is compared at two sizes with generous margins,
 and "output before EOF" is checked with a producer that keeps stdin open.
+
+The reader alone: tests/io/test_reader.py; the polars writer and the writer
+thread: tests/output/test_fastcsv.py.
 """
 
 from __future__ import annotations
 
 import io
-import itertools
 import os
 import pty
 import select
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from nncalc.errors import NncalcError
 from nncalc.io import progress
-from nncalc.io.operands import Operand, aligned_chunks
-from nncalc.io.reader import CHUNK_ROWS, BatchReader
-from nncalc.output import fastcsv, spec
-from nncalc.output import text as render
-from tests.conftest import BIN, nncalc_path, one_line_error, run
+from nncalc.io.reader import CHUNK_ROWS
+from tests.conftest import BIN, nncalc_path, one_line_error, polars_or_skip, run
 
 HAS_PROC = Path("/proc/self/status").exists()
 
@@ -97,6 +92,7 @@ def peak_rss_kb(args: list[str], stdin: Path, **extra: str) -> int:
 NUMPY_ONLY = {"NNCALC_NO_POLARS": "1"}
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not HAS_PROC, reason="peak RSS is read from /proc")
 @pytest.mark.parametrize(
     ("name", "args", "extra"),
@@ -181,6 +177,7 @@ STREAMING = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("args", "rows"), STREAMING, ids=[" ".join(a) for a, _ in STREAMING])
 def test_results_appear_while_stdin_is_still_open(args: list[str], rows: bytes) -> None:
     first, waiting, rest, code = output_while_input_open(args, rows)
@@ -191,6 +188,7 @@ def test_results_appear_while_stdin_is_still_open(args: list[str], rows: bytes) 
     assert len(lines) == 2 + ("-f" in args)  # a line per row (and a csv header)
 
 
+@pytest.mark.slow
 def test_a_paused_producer_of_100k_rows_sees_every_row_computed() -> None:
     rows = b"0.1,0.2,0.3,0.4\n" * 100_000
     first, waiting, rest, code = output_while_input_open(["softmax", "--digits", "6"], rows)
@@ -200,6 +198,7 @@ def test_a_paused_producer_of_100k_rows_sees_every_row_computed() -> None:
     assert (first + rest).count(b"\n") == 100_000
 
 
+@pytest.mark.slow
 def test_wide_rows_of_an_llm_vocabulary_stay_within_a_few_rows(tmp_path: Path) -> None:
     """xent --logits @labels.txt @logits.csv: 32 rows x 128256 classes."""
     if not HAS_PROC:
@@ -238,60 +237,6 @@ def test_wide_rows_of_an_llm_vocabulary_stay_within_a_few_rows(tmp_path: Path) -
     assert all_32 - four < 20_000, (four, all_32)
 
 
-class Trickle(io.RawIOBase):
-    """A stream that hands out its bytes in the given pieces, one per read."""
-
-    def __init__(self, pieces: list[bytes]) -> None:
-        self.pieces = list(pieces)
-
-    def readable(self) -> bool:
-        return True
-
-    def read1(self, size: int = -1) -> bytes:
-        return self.pieces.pop(0) if self.pieces else b""
-
-
-def cut(data: bytes, points: list[int]) -> list[bytes]:
-    edges = sorted({0, len(data), *(p % (len(data) + 1) for p in points)})
-    return [data[a:b] for a, b in itertools.pairwise(edges)]
-
-
-def all_rows(reader: BatchReader) -> Iterator[tuple[list[float], int]]:
-    operand = Operand("X", reader=reader)
-    for (chunk,) in aligned_chunks([operand]):
-        assert chunk.lines is not None
-        for offset, row in enumerate(chunk.values.tolist()):
-            yield row, chunk.lines[offset]
-
-
-MESSY = "\ufeffa,b\r\n# a comment\r\n1,2\r\n\r\n  3 , 4 \n5,6\r7,8\n# end\n\n9,\u00e9\n".encode()
-
-
-@settings(max_examples=150, deadline=None)
-@given(st.lists(st.integers(0, len(MESSY)), max_size=12))
-def test_rows_and_line_numbers_do_not_depend_on_how_input_arrives(points: list[int]) -> None:
-    reader = BatchReader(Trickle(cut(MESSY[: MESSY.index(b"9,")], points)), "X")
-    assert list(all_rows(reader)) == [
-        ([1.0, 2.0], 3),
-        ([3.0, 4.0], 5),
-        ([5.0, 6.0], 6),
-        ([7.0, 8.0], 7),
-    ]
-    assert reader.labels == ["a", "b"]
-    bad = BatchReader(Trickle(cut(MESSY, points)), "X")
-    with pytest.raises(NncalcError, match=r"row 5 \(line 10\), column 2: '\u00e9': not a number"):
-        list(all_rows(bad))
-
-
-@settings(max_examples=100, deadline=None)
-@given(st.lists(st.integers(0, 40), max_size=8))
-def test_a_bad_byte_is_reported_on_its_line_however_input_arrives(points: list[int]) -> None:
-    data = b"1,2\n3,4\n5,\xe9\n7,8\n"
-    with pytest.raises(NncalcError, match="input is not UTF-8 text") as caught:
-        list(all_rows(BatchReader(Trickle(cut(data, points)), "X")))
-    assert caught.value.where.line == 3
-
-
 def test_a_bad_row_deep_in_a_stream_names_its_row_and_prints_no_part_of_it() -> None:
     rows = ["1,2,3"] * 40_000
     rows[33_333] = "1,x,3"
@@ -320,41 +265,8 @@ def test_a_header_only_input_has_no_data_rows() -> None:
 
 # Output text: identical with and without polars.
 
-finite = st.floats(allow_nan=False, allow_infinity=True, allow_subnormal=True)
-bits = st.integers(0, 2**64 - 1).map(lambda b: float(np.uint64(b).view(np.float64)))
 
-
-def polars_or_skip() -> object:
-    try:
-        import polars
-    except ImportError:
-        pytest.skip("polars is not installed")
-    return polars
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.one_of(finite, bits), min_size=1, max_size=60), st.integers(1, 6))
-def test_polars_writes_the_same_text_as_repr(numbers: list[float], width: int) -> None:
-    pl = polars_or_skip()
-    values = np.array(numbers * width, dtype=np.float64).reshape(-1, width)
-    assert bytes(fastcsv.polars_rows(pl, values)).decode() == render.format_rows(values, None)
-    column = values[:, :1]
-    assert bytes(fastcsv.polars_rows(pl, column, 7)).decode() == render.format_rows(column, None, 7)
-
-
-def test_polars_text_matches_repr_across_every_magnitude() -> None:
-    pl = polars_or_skip()
-    rng = np.random.default_rng(11)
-    raw = rng.integers(0, 2**63, size=200_000, dtype=np.uint64)
-    values = raw.view(np.float64)
-    values = np.concatenate([values, -values, [0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324]])
-    grid = values[: len(values) // 8 * 8].reshape(-1, 8)
-    assert bytes(fastcsv.polars_rows(pl, grid)).decode() == render.format_rows(grid, None)
-    decades = 10.0 ** np.arange(-330, 308.3, 0.37)
-    table = np.stack([decades, -decades, np.nextafter(decades, 0)], axis=1)
-    assert bytes(fastcsv.polars_rows(pl, table)).decode() == render.format_rows(table, None)
-
-
+@pytest.mark.slow
 def test_large_outputs_are_the_same_with_and_without_polars(batches: dict[str, Path]) -> None:
     polars_or_skip()
     outputs = []
@@ -376,14 +288,7 @@ def test_large_outputs_are_the_same_with_and_without_polars(batches: dict[str, P
     assert np.array_equal(np.loadtxt(io.BytesIO(outputs[0]), delimiter=","), softmax(logits))
 
 
-def test_polars_is_left_alone_when_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fastcsv, "_checked", False)
-    monkeypatch.setattr(fastcsv, "_polars", None)
-    monkeypatch.setenv("NNCALC_NO_POLARS", "1")
-    assert fastcsv.available() is False
-    assert fastcsv.polars_module() is None
-
-
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "rows", "used"),
     [
@@ -414,26 +319,6 @@ def test_polars_is_imported_only_for_large_outputs(args: list[str], rows: int, u
 
 
 # Progress bar: stderr a terminal, stdout not, the input a file.
-
-
-@pytest.mark.parametrize(
-    ("size", "stderr_terminal", "stdout_terminal", "shown"),
-    [
-        (progress.MIN_BYTES, True, False, True),
-        (progress.MIN_BYTES * 10, True, False, True),
-        (progress.MIN_BYTES - 1, True, False, False),
-        (progress.MIN_BYTES, False, False, False),
-        (progress.MIN_BYTES, True, True, False),
-        (progress.MIN_BYTES, False, True, False),
-    ],
-)
-def test_when_the_bar_is_shown(
-    size: int, stderr_terminal: bool, stdout_terminal: bool, shown: bool
-) -> None:
-    assert (
-        progress.wanted(size, stderr_terminal=stderr_terminal, stdout_terminal=stdout_terminal)
-        is shown
-    )
 
 
 @pytest.fixture(scope="module")
@@ -468,6 +353,7 @@ def read_terminal(master: int, into: list[bytes]) -> None:
         into.append(data)
 
 
+@pytest.mark.slow
 def test_progress_bar_on_a_terminal_stderr_and_never_in_stdout(big_logits: Path) -> None:
     master, slave = pty.openpty()
     screen: list[bytes] = []
@@ -488,6 +374,7 @@ def test_progress_bar_on_a_terminal_stderr_and_never_in_stdout(big_logits: Path)
     assert b"\x1b" not in out and out.count(b"\n") == 110_000
 
 
+@pytest.mark.slow
 def test_no_bar_when_stderr_is_not_a_terminal(big_logits: Path) -> None:
     done = subprocess.run(
         [nncalc_path(), "softmax", f"@{big_logits}", "-f", "csv", "--digits", "3"],
@@ -498,18 +385,6 @@ def test_no_bar_when_stderr_is_not_a_terminal(big_logits: Path) -> None:
     assert done.returncode == 0
     assert done.stderr == b""
     assert done.stdout.startswith(b"p0,p1,")
-
-
-def test_a_polars_that_lays_out_numbers_differently_is_not_used() -> None:
-    class Unlike:
-        String = str
-
-        class Series:
-            def __init__(self, *args: object, **kwargs: object) -> None:
-                raise AttributeError("no such polars")
-
-    assert fastcsv.lays_out_like_repr(Unlike) is False
-    assert fastcsv.lays_out_like_repr(polars_or_skip()) is True
 
 
 # Large chunks are formatted and written on a second thread: order, errors, pipes.
@@ -538,6 +413,7 @@ def test_a_bad_row_after_threaded_chunks_still_prints_whole_rows_only() -> None:
     assert all(line.count(",") == 9 for line in printed)
 
 
+@pytest.mark.slow
 def test_a_closed_pipe_during_threaded_output_ends_quietly(big_logits: Path) -> None:
     done = subprocess.run(
         ["bash", "-c", f'nncalc softmax < "{big_logits}" | head -1; echo "${{PIPESTATUS[0]}}"'],
@@ -549,37 +425,3 @@ def test_a_closed_pipe_during_threaded_output_ends_quietly(big_logits: Path) -> 
     assert first.count(",") == 9
     assert status == "141"
     assert done.stderr == b""
-
-
-def test_tables_wait_for_rows_still_being_written(capsys: pytest.CaptureFixture[str]) -> None:
-    from nncalc.output import tables
-
-    writer = fastcsv.Background()
-    release = threading.Event()
-
-    def slow_rows() -> None:
-        release.wait(5)
-        render.write_bytes(b"1.0\n2.0\n")
-
-    monkeypatch = pytest.MonkeyPatch()
-    monkeypatch.setattr(render, "_background", writer)
-    try:
-        writer.submit(slow_rows)
-        threading.Timer(0.2, release.set).start()
-        tables.render([spec.Table("t", ["quantity", "value"], [["x", "1"]])])
-    finally:
-        monkeypatch.undo()
-    out = capsys.readouterr().out
-    assert out.startswith("1.0\n2.0\n") and "quantity" in out
-
-
-def test_an_error_in_the_writer_thread_reaches_the_command() -> None:
-    writer = fastcsv.Background()
-
-    def broken() -> None:
-        raise render.PipeClosed
-
-    writer.submit(broken)
-    with pytest.raises(render.PipeClosed):
-        writer.drain()
-    writer.drain()  # reported once

@@ -30,15 +30,15 @@ from types import FrameType, ModuleType
 from typing import Any
 
 import pytest
-import typer
-import typer.main
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
-from nncalc.cli.app import app
 from nncalc.errors import _quote
 from nncalc.io import tokens as operands
+from tests.commands import COMMANDS, WITH_OPERANDS, annotation, arguments, options
 from tests.conftest import ROOT, nncalc_path, one_line_error, run, run_process
+
+pytestmark = pytest.mark.slow  # hypothesis cases at every command
 
 # Cases per hypothesis test (README, "Limits", says how many run in all).
 EXAMPLES = {"command": 40, "located": 20, "parser": 300}
@@ -69,28 +69,7 @@ def load_harness() -> ModuleType:
 harness = load_harness()
 
 
-# --- the commands of the app, whatever they are -----------------------------
-
-GROUP = typer.main.get_command(app)
-ROOT_CONTEXT = typer.Context(GROUP, info_name="nncalc")
-COMMANDS = {
-    name: GROUP.get_command(ROOT_CONTEXT, name) for name in GROUP.list_commands(ROOT_CONTEXT)
-}
-
-
-def arguments(command: Any) -> list[Any]:
-    return [p for p in command.params if p.param_type_name == "argument"]
-
-
-def options(command: Any) -> list[Any]:
-    return [p for p in command.params if p.param_type_name == "option" and "--help" not in p.opts]
-
-
-def annotation(param: Any) -> Any:
-    return param.type_descriptor.annotation
-
-
-WITH_OPERANDS = sorted(name for name, command in COMMANDS.items() if arguments(command))
+# --- the commands of the app (tests/commands.py) -----------------------------
 
 
 def test_the_app_has_commands_to_fuzz() -> None:
@@ -621,8 +600,8 @@ def test_the_package_never_evaluates_unpickles_or_shells_out() -> None:
         r"|allow_pickle=True|\bmarshal\b|yaml\.load\b"
     )
     hits = [
-        f"{path.name}:{number}: {line.strip()}"
-        for path in sorted((ROOT / "nncalc").glob("*.py"))
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in sorted((ROOT / "nncalc").rglob("*.py"))
         for number, line in enumerate(path.read_text().splitlines(), start=1)
         if forbidden.search(line)
     ]

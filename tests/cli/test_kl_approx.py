@@ -1,4 +1,7 @@
-"""`nncalc kl-approx`: Schulman's k1, k2, k3 against mpmath, unbiasedness, output, errors."""
+"""`nncalc kl-approx`: Schulman's k1, k2, k3 against mpmath, unbiasedness, output, errors.
+
+The Python API, the estimators' laws and the running mean: tests/core/test_policy.py.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +12,7 @@ from pathlib import Path
 import mpmath
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from nncalc import NncalcError, kl_estimators
-from nncalc.core.policy import RunningMean, estimator_values
-from nncalc.core.special import expm1_minus_x
 from tests.conftest import ok, one_line_error, run, run_process
 
 mpmath.mp.dps = 50
@@ -226,36 +224,6 @@ def test_row_count_mismatch(tmp_path: Path) -> None:
     assert "LOGP has more rows than LOGQ" in line
 
 
-def test_python_api_and_shape_mismatch() -> None:
-    result = kl_estimators(LOGP, LOGQ)
-    assert set(result) == {"k1", "k2", "k3"}
-    assert result["k3"][0] == 0.026983910639956504
-    with pytest.raises(NncalcError, match="must match"):
-        kl_estimators([-1.0, -2.0], [-1.0])
-    single = kl_estimators([-1.0], [-2.0])
-    assert math.isnan(single["k1"][1])
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_k1_and_k3_are_unbiased_on_a_gaussian_pair(seed: int) -> None:
-    # q = N(0, 1), p = N(0.3, 1): KL(q || p) = 0.3^2 / 2 = 0.045 exactly.
-    rng = np.random.default_rng(seed)
-    x = rng.normal(0.0, 1.0, 200_000)
-    logq = -0.5 * x**2 - 0.5 * math.log(2 * math.pi)
-    logp = -0.5 * (x - 0.3) ** 2 - 0.5 * math.log(2 * math.pi)
-    truth = 0.045
-    result = kl_estimators(logp, logq)
-    for name in ("k1", "k3"):
-        mean, stderr = result[name]
-        # Unbiased: within 4 standard errors (a 6e-5 chance per check if unbiased).
-        assert abs(mean - truth) <= 4 * stderr, (name, mean, stderr)
-    # k3 has far lower variance than k1 when p is close to q.
-    assert result["k3"][1] < result["k1"][1] / 4
-    # k2 is biased: its expectation is E[(log r)^2]/2 = 0.045 + 0.3^4/8 here.
-    k2_mean, k2_stderr = result["k2"]
-    assert abs(k2_mean - (0.045 + 0.3**4 / 8)) <= 4 * k2_stderr
-
-
 def test_the_cli_agrees_with_the_unbiasedness_check(tmp_path: Path) -> None:
     rng = np.random.default_rng(7)
     x = rng.normal(0.0, 1.0, 20_000)
@@ -271,32 +239,6 @@ def test_the_cli_agrees_with_the_unbiasedness_check(tmp_path: Path) -> None:
     assert abs(float(record["k1_mean"]) - 0.045) <= 4 * float(record["k1_stderr"])
 
 
-@settings(max_examples=100, deadline=None)
-@given(st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=20), st.data())
-def test_k3_and_k2_are_never_negative(logq: list[float], data: st.DataObject) -> None:
-    logp = data.draw(st.lists(st.floats(-1e3, 1e3), min_size=len(logq), max_size=len(logq)))
-    values = estimator_values(np.array([logp]), np.array([logq]))
-    assert np.all(values["k3"] >= 0)
-    assert np.all(values["k2"] >= 0)
-    # k3 = k1 + (r - 1): the control variate that makes k1 low-variance.
-    log_r = np.subtract(logp, logq)
-    small = np.abs(log_r) < 30
-    expected = values["k1"][0][small] + np.expm1(log_r[small])
-    assert np.allclose(values["k3"][0][small], expected, rtol=1e-9, atol=1e-9)
-
-
-@settings(max_examples=100, deadline=None)
-@given(st.lists(st.floats(-1e6, 1e6), min_size=2, max_size=60), st.integers(1, 7))
-def test_running_mean_merges_chunks_exactly(values: list[float], parts: int) -> None:
-    stats = RunningMean()
-    for chunk in np.array_split(np.array(values), parts):
-        stats.add(chunk)
-    assert stats.count == len(values)
-    assert stats.mean == pytest.approx(float(np.mean(values)), rel=1e-9, abs=1e-6)
-    expected = float(np.std(values, ddof=1) / math.sqrt(len(values)))
-    assert stats.stderr == pytest.approx(expected, rel=1e-7, abs=1e-6)
-
-
 def test_kl_approx_through_a_real_pipe() -> None:
     result = run_process("printf -- '-1.2\\n-0.7\\n-2.3\\n' | nncalc kl-approx - -1,-0.9,-2 -k k1")
     # A batch of one-sample rows paired with a literal row of three: widths differ.
@@ -307,25 +249,3 @@ def test_kl_approx_through_a_real_pipe() -> None:
     assert [float(v) for v in good.stdout.decode().split()] == pytest.approx(
         [0.2, -0.3, 1.3], rel=1e-14
     )
-
-
-def test_expm1_minus_x_against_mpmath() -> None:
-    # The function behind k3 (and the Gaussian KL): a few ulp everywhere.
-    xs = np.concatenate(
-        [np.logspace(-150, 2.8, 400), -np.logspace(-150, 2.8, 400), [0.0, 1.0, -1.0, 1 + 2**-52]]
-    )
-    got = expm1_minus_x(xs)
-    worst = 0.0
-    with mpmath.workdps(60):
-        for x, value in zip(xs.tolist(), got.tolist(), strict=True):
-            mx = mpmath.mpf(x)
-            if abs(mx) < 0.1:
-                reference = mpmath.fsum(mx**n / mpmath.factorial(n) for n in range(2, 40))
-            else:
-                reference = mpmath.expm1(mx) - mx
-            if reference < mpmath.mpf(2) ** -1022:
-                assert value == pytest.approx(float(reference), abs=1e-300)
-                continue
-            worst = max(worst, rel(value, reference))
-    assert worst <= 4 * 2.0**-52
-    assert expm1_minus_x(np.array([np.inf, -np.inf, 800.0])).tolist() == [np.inf] * 3

@@ -33,11 +33,22 @@ def test_negative_literal_needs_no_double_dash() -> None:
     assert result.stdout == "0.09003,0.2447,0.6652\n"
 
 
-@pytest.mark.parametrize("literal", ["-1,-2", "-inf,0", "-.5,1", "-1e3,0", "-nan,1"])
-def test_negative_literals_reach_the_operand_parser(literal: str) -> None:
+@pytest.mark.parametrize(
+    ("literal", "exit_code"),
+    [
+        pytest.param("-1,-2", 0, id="-1,-2"),
+        pytest.param("-inf,0", 0, id="-inf,0"),
+        pytest.param("-.5,1", 0, id="-.5,1"),
+        pytest.param("-1e3,0", 0, id="-1e3,0"),
+        pytest.param("-nan,1", 2, id="-nan,1"),  # read, then refused: NaN is not a logit
+    ],
+)
+def test_negative_literals_reach_the_operand_parser(literal: str, exit_code: int) -> None:
     result = run("softmax", literal)
     assert "No such option" not in result.stderr
-    assert result.exit_code in (0, 2)
+    assert result.exit_code == exit_code, result.stderr
+    if exit_code == 2:
+        assert result.stderr == "nncalc: error: LOGITS column 1: 'nan': NaN is not a logit\n"
 
 
 def test_negative_temperature_value_is_read_as_a_number() -> None:

@@ -22,8 +22,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.commands import COMMANDS
 from tests.conftest import BIN, ROOT, nncalc_path
-from tests.test_fuzz import COMMANDS
+
+pytestmark = pytest.mark.slow  # real bash, zsh and fish
 
 COMPLETIONS = ROOT / "completions"
 FORMATS = ["auto", "table", "plain", "csv", "json"]

@@ -29,8 +29,10 @@ from pathlib import Path
 import pytest
 from rich.cells import cell_len
 
+from tests.commands import COMMANDS, WITH_OPERANDS, arguments
 from tests.conftest import BIN, nncalc_path
-from tests.test_fuzz import COMMANDS, WITH_OPERANDS, arguments
+
+pytestmark = pytest.mark.slow  # real pseudo-terminals
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 # SGR colour parameters: 30-37, 39, 40-47, 49, 90-97, 100-107, 38;..., 48;...

@@ -1,0 +1,94 @@
+"""The fast writer: polars writes exactly repr's text, and the background writer thread."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nncalc.output import fastcsv, spec
+from nncalc.output import text as render
+from tests.conftest import polars_or_skip
+
+finite = st.floats(allow_nan=False, allow_infinity=True, allow_subnormal=True)
+bits = st.integers(0, 2**64 - 1).map(lambda b: float(np.uint64(b).view(np.float64)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(finite, bits), min_size=1, max_size=60), st.integers(1, 6))
+def test_polars_writes_the_same_text_as_repr(numbers: list[float], width: int) -> None:
+    pl = polars_or_skip()
+    values = np.array(numbers * width, dtype=np.float64).reshape(-1, width)
+    assert bytes(fastcsv.polars_rows(pl, values)).decode() == render.format_rows(values, None)
+    column = values[:, :1]
+    assert bytes(fastcsv.polars_rows(pl, column, 7)).decode() == render.format_rows(column, None, 7)
+
+
+def test_polars_text_matches_repr_across_every_magnitude() -> None:
+    pl = polars_or_skip()
+    rng = np.random.default_rng(11)
+    raw = rng.integers(0, 2**63, size=200_000, dtype=np.uint64)
+    values = raw.view(np.float64)
+    values = np.concatenate([values, -values, [0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324]])
+    grid = values[: len(values) // 8 * 8].reshape(-1, 8)
+    assert bytes(fastcsv.polars_rows(pl, grid)).decode() == render.format_rows(grid, None)
+    decades = 10.0 ** np.arange(-330, 308.3, 0.37)
+    table = np.stack([decades, -decades, np.nextafter(decades, 0)], axis=1)
+    assert bytes(fastcsv.polars_rows(pl, table)).decode() == render.format_rows(table, None)
+
+
+def test_polars_is_left_alone_when_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fastcsv, "_checked", False)
+    monkeypatch.setattr(fastcsv, "_polars", None)
+    monkeypatch.setenv("NNCALC_NO_POLARS", "1")
+    assert fastcsv.available() is False
+    assert fastcsv.polars_module() is None
+
+
+def test_a_polars_that_lays_out_numbers_differently_is_not_used() -> None:
+    class Unlike:
+        String = str
+
+        class Series:
+            def __init__(self, *args: object, **kwargs: object) -> None:
+                raise AttributeError("no such polars")
+
+    assert fastcsv.lays_out_like_repr(Unlike) is False
+    assert fastcsv.lays_out_like_repr(polars_or_skip()) is True
+
+
+def test_tables_wait_for_rows_still_being_written(capsys: pytest.CaptureFixture[str]) -> None:
+    from nncalc.output import tables
+
+    writer = fastcsv.Background()
+    release = threading.Event()
+
+    def slow_rows() -> None:
+        release.wait(5)
+        render.write_bytes(b"1.0\n2.0\n")
+
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setattr(render, "_background", writer)
+    try:
+        writer.submit(slow_rows)
+        threading.Timer(0.2, release.set).start()
+        tables.render([spec.Table("t", ["quantity", "value"], [["x", "1"]])])
+    finally:
+        monkeypatch.undo()
+    out = capsys.readouterr().out
+    assert out.startswith("1.0\n2.0\n") and "quantity" in out
+
+
+def test_an_error_in_the_writer_thread_reaches_the_command() -> None:
+    writer = fastcsv.Background()
+
+    def broken() -> None:
+        raise render.PipeClosed
+
+    writer.submit(broken)
+    with pytest.raises(render.PipeClosed):
+        writer.drain()
+    writer.drain()  # reported once

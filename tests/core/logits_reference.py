@@ -96,29 +96,55 @@ def _rows(z: np.ndarray, w: np.ndarray, temperature: float) -> Rows:
         scale = mpmath.ldexp(1, -bits) / mpmath.mpf(temperature)
         log_p = _log_softmax(zi, scale, many)
         log_q = _log_softmax(wi, scale, many)
-        d = [None if g is None else g * scale for g in gaps]
-        # log q_k - log p_k = d_k - C, e^C = sum_j e^((w_j - w_r + z_r) / T) / sum_j e^(z_j / T)
-        # = sum_j p_j e^d_j (+ q's classes where p = 0), so with sum p = 1 exactly
-        # e^C - 1 = sum p_j expm1(d_j) + those classes - p's classes where q = 0.
+        # log q_k - log p_k = d_k - C with d_k = gaps_k * scale and
+        # e^C = sum_j e^((w_j - w_r + z_r) / T) / sum_j e^(z_j / T) = sum_j e^(g_j scale + l_j):
+        # g_j = gaps_j, l_j = log p_j where p_j > 0; for q's classes where p = 0,
+        # g_j = w_j - max z - (w_r - z_r) and l_j = log p at max z.
         top_z = max(n for n in zi if n is not None)
-        excess = []
-        for count, lp, b, dk in zip(many, log_p, wi, d, strict=True):
-            if lp is not None and dk is not None:
-                near = abs(dk) <= 1
-                part = (
-                    mpmath.exp(lp) * mpmath.expm1(dk)
-                    if near
-                    else mpmath.exp(lp + dk) - mpmath.exp(lp)
-                )
-                excess.append(count * part)
-            elif lp is None and b is not None:  # p = 0 < q
-                shift = (b - top_z - base) * scale + log_p[zi.index(top_z)]
-                excess.append(count * mpmath.exp(shift))
-            elif lp is not None:  # q = 0 < p: this p is missing from sum_k p_k e^d_k
-                excess.append(-count * mpmath.exp(lp))
-        constant = mpmath.log1p(sum(excess, mpmath.mpf(0)))
-        ratio = [None if dk is None else dk - constant for dk in d]
+        l_top = log_p[zi.index(top_z)]
+        terms = []
+        missing = mpmath.mpf(0)
+        for count, lp, b, g in zip(many, log_p, wi, gaps, strict=True):
+            if g is not None:
+                terms.append((count, g, lp, True))
+            elif lp is None and b is not None:
+                terms.append((count, b - top_z - base, l_top, False))
+            elif lp is not None:  # q = 0 < p
+                missing += count * mpmath.exp(lp)
+        ratio = _ratios(terms, gaps, missing, scale)
     return Rows(many, log_p, log_q, ratio)
+
+
+def _ratios(
+    terms: list[tuple[int, int, Any, bool]],
+    gaps: list[int | None],
+    missing: Any,
+    scale: Any,
+) -> list[Any]:
+    """d_k - C per class (None unless both logits are finite), C = log sum_j e^(g_j scale + l_j).
+
+    ``terms`` are (count, g, l, both finite); ``missing`` is the mass of p
+    where q = 0. Near rows (every exponent <= 1): e^C - 1 = sum p_j expm1(d_j)
+    + (q's classes where p = 0) - missing, with sum p = 1 used exactly, so C
+    keeps digits relative to the d's. Otherwise C = m + log(sum_j e^(x_j - m))
+    around the largest exponent m, and d_k - m comes from the integers, so a
+    huge C cancels exactly.
+    """
+    exponents = [g * scale + lp for _, g, lp, _ in terms]
+    if max(exponents) <= 1:
+        excess = [
+            count * mpmath.exp(lp) * mpmath.expm1(g * scale) if both else count * mpmath.exp(x)
+            for (count, g, lp, both), x in zip(terms, exponents, strict=True)
+        ]
+        constant = mpmath.log1p(sum(excess, -missing))
+        return [None if g is None else g * scale - constant for g in gaps]
+    largest = max(range(len(terms)), key=lambda k: exponents[k])
+    _, g_top, l_top, _ = terms[largest]
+    rest = _total(
+        count * mpmath.exp((g - g_top) * scale + (lp - l_top)) for count, g, lp, _ in terms
+    )
+    shift = l_top + mpmath.log(rest)
+    return [None if g is None else (g - g_top) * scale - shift for g in gaps]
 
 
 def _digits_lost(gaps: list[int | None], bits: int, temperature: float) -> int:

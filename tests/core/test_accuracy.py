@@ -34,6 +34,7 @@ from nncalc.core.xent import log_predictions
 from tests import accuracy_reference as reference
 from tests.accuracy_cases import KLFamily, kl_families, long_pairs, near_pairs, random_pairs
 from tests.conftest import ROOT, run
+from tests.core.logits_cases import logit_families
 
 # The references are remembered per process (tests/accuracy_reference.py) and
 # the README table test reuses them all: under xdist one worker runs this module.
@@ -493,11 +494,15 @@ def test_readme_accuracy_table_is_what_the_script_prints() -> None:
     output = StringIO()
     with redirect_stdout(output):
         runpy.run_path(str(ROOT / "scripts" / "accuracy_table.py"), run_name="__main__")
-    table = output.getvalue()
+    table, logits_table = output.getvalue().split("\n\n")
+    table += "\n"
     assert table.startswith("| case | KL | nncalc |")
     assert table.count("\n") == len(FAMILIES) + 2
+    assert logits_table.startswith("| from logits | KL | nncalc |")
+    assert logits_table.count("\n") == len(LOGIT_FAMILIES) + 2
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert table in readme, "README's accuracy table is stale: run scripts/accuracy_table.py"
+    assert logits_table in readme, "README's accuracy table is stale: run scripts/accuracy_table.py"
 
 
 def test_the_table_shows_nncalc_within_the_targets() -> None:
@@ -508,7 +513,20 @@ def test_the_table_shows_nncalc_within_the_targets() -> None:
         assert "negative" not in nncalc_cell
 
 
-def table_lines() -> list[str]:
+def table_lines(header: str = "| case | KL | nncalc |", count: int = len(FAMILIES)) -> list[str]:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = readme.index("| case | KL | nncalc |")
-    return readme[start:].splitlines()[2 : 2 + len(FAMILIES)]
+    start = readme.index(header)
+    return readme[start:].splitlines()[2 : 2 + count]
+
+
+LOGIT_FAMILIES = logit_families(wide=True)
+
+
+def test_the_logits_table_shows_nncalc_within_the_targets() -> None:
+    lines = table_lines("| from logits | KL | nncalc |", len(LOGIT_FAMILIES))
+    for family, line in zip(LOGIT_FAMILIES, lines, strict=True):
+        assert line.startswith(f"| {family.name} |")
+        nncalc_cell = line.split(" | ")[2]
+        exponent = int(nncalc_cell.removeprefix("< 1e").removeprefix("≤ 1e"))
+        assert 10.0**exponent <= family.target, line
+        assert "negative" not in nncalc_cell

@@ -31,6 +31,7 @@ FLAGS = {
     "reduction": "--reduction",
     "schedule": "--schedule",
     "temperature": "--temperature",
+    "tol": "--tol",
     "type_vocab_size": "--type-vocab-size",
     "vocab_size": "--vocab-size",
     "weight": "--weight",

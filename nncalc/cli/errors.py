@@ -66,6 +66,7 @@ WORDING = {
     Kind.NO_D_MODEL: Wording(hint="pass --d-model"),
     Kind.NO_MAX_LEN: Wording(hint="pass --max-len, or --positions none"),
     Kind.UNKNOWN_PRESET: Wording(hint="{hint}; --preset list shows them"),
+    Kind.CONFIG_DTYPE: Wording(hint="--dtype overrides it"),
 }
 
 

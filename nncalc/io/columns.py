@@ -14,10 +14,8 @@ Names need a header; positions work with or without one.
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Sequence
-from fnmatch import fnmatchcase
 
 import numpy as np
 import numpy.typing as npt
@@ -102,6 +100,8 @@ class Columns:
             return list(range(first, last + 1))
         names = self._names(item, option)
         if GLOB_CHARS.intersection(item):
+            from fnmatch import fnmatchcase
+
             matched = [i for i, name in enumerate(names) if fnmatchcase(name, item)]
             if not matched:
                 hint = f"the columns are {shown_names(names)}"
@@ -205,6 +205,8 @@ class Columns:
 
 def spec_items(spec: str) -> list[str]:
     """The comma-separated items of a column spec; double quotes protect a comma."""
+    import csv
+
     rows = list(csv.reader([spec], skipinitialspace=True))
     return [item.strip() for item in rows[0]] if rows else []
 

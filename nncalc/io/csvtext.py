@@ -9,8 +9,8 @@ Between records, blank lines and lines starting with ``#`` are skipped.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
+from operator import itemgetter
 
 from nncalc.errors import NncalcError
 from nncalc.io.tokens import MAX_LINE_CHARS, split_line
@@ -87,6 +87,8 @@ def quoted_records(
     and may go on over the next lines; any other is split at the separator.
     Reading stops at a malformed record (``Records.error``).
     """
+    import csv  # only for input with quotes: not on every start-up
+
     feeder = _Feeder(lines, separator)
     reader = csv.reader(feeder, **_dialect(separator))  # type: ignore[arg-type]
     records = Records()
@@ -162,3 +164,25 @@ def read_records(
     if quoted:
         return quoted_records(lines, first_number, separator, limit)
     return split_records(lines, first_number, separator, limit)
+
+
+def pick_fields(
+    lines: list[str], separator: str, fields: int, columns: list[int]
+) -> list[tuple[str, ...]]:
+    """Fields ``columns`` (0-based) of lines of ``fields`` fields without quotes,
+    stripped; each line is split only as far as the columns need, from the
+    nearer end (an id first, a label last)."""
+    last, first = max(columns), min(columns)
+    if last < fields - first:
+        cuts = last + 1
+        parts = [line.split(separator, cuts) for line in lines]
+        at = columns
+    else:
+        cuts = fields - first
+        parts = [line.rsplit(separator, cuts) for line in lines]
+        at = [column - fields for column in columns]
+    if len(at) == 1:
+        (one,) = at
+        return [(part[one].strip(),) for part in parts]
+    get = itemgetter(*at)
+    return [tuple(map(str.strip, get(part))) for part in parts]

@@ -18,7 +18,7 @@ import numpy as np
 from nncalc.core.arrays import FloatArray
 from nncalc.errors import NncalcError
 from nncalc.io import layout
-from nncalc.io.csvtext import data_line, read_records
+from nncalc.io.csvtext import data_line, pick_fields, read_records
 from nncalc.io.textlines import LineSource
 from nncalc.io.tokens import MAX_ROW_VALUES, MAX_TOKEN_CHARS, _too_wide, has_long_token, split_line
 
@@ -126,6 +126,7 @@ class BatchReader:
         self._at = 0  # _lines[_at:] are not parsed yet; the first is line _lines_start
         self._lines_start = 1
         self._quoted = False  # whether the unparsed lines may hold a quote
+        self._hashed = False  # ... or a '#'
         self._values: FloatArray | None = None  # parsed rows not handed out yet
         self._numbers: Sequence[int] = range(0)  # their line numbers
         self._ids: list[tuple[str, ...]] | None = None
@@ -198,7 +199,7 @@ class BatchReader:
         start = self.text.line_number + 1
         self._lines, self._at = self.text.read_block(CHUNK_ROWS), 0
         self._lines_start = start
-        self._quoted = self.text.quoted
+        self._quoted, self._hashed = self.text.quoted, self.text.hashed
 
     def more_lines(self) -> bool:
         """Add the next block of lines to the unparsed ones; False at the end."""
@@ -210,6 +211,7 @@ class BatchReader:
         if not rest:
             self._lines_start = start
         self._quoted = (self._quoted and bool(rest)) or self.text.quoted
+        self._hashed = (self._hashed and bool(rest)) or self.text.hashed
         self._lines, self._at = rest + block, 0
         return True
 
@@ -280,10 +282,59 @@ class BatchReader:
     def _parse_lines(self, limit: int | None = None) -> None:
         """Parse unparsed lines (at most ``limit`` rows) into pending rows."""
         assert self.layout is not None
-        if self.layout.plan.plain and not self._quoted:
-            self._parse_plain(limit)
-        else:
+        if self._quoted and not any('"' in line for line in self.unparsed()):
+            self._quoted = False  # the quotes were in lines already read (a header)
+        if self._quoted:
             self._parse_records(limit)
+        elif self.layout.plan.plain:
+            self._parse_plain(limit)
+        elif not self._parse_picked(limit):
+            self._parse_records(limit)
+
+    def _parse_picked(self, limit: int | None) -> bool:
+        """Columns picked out of plain lines by NumPy: the fast path of ``columns``,
+        ``ids`` and ``target_col``. False (nothing read) for lines it cannot
+        take whole: blank or comment lines, a wrong width, a bad value."""
+        assert self.layout is not None
+        plan, separator = self.layout.plan, self.separator
+        end = len(self._lines) if limit is None else min(len(self._lines), self._at + limit)
+        lines = self._lines[self._at : end]
+        if separator is None or self._hashed:
+            return False
+        commas = plan.fields - 1
+        if any(line.count(separator) != commas for line in lines):
+            return False
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                values: FloatArray = np.loadtxt(
+                    lines,
+                    delimiter=separator,
+                    comments=None,
+                    dtype=np.float64,
+                    ndmin=2,
+                    quotechar=None,
+                    usecols=plan.values,
+                )
+        except ValueError:
+            return False
+        if values.shape != (len(lines), len(plan.values)) or (
+            max(map(len, lines)) > MAX_TOKEN_CHARS and any(map(has_long_token, lines))
+        ):
+            return False
+        first_row = self.rows_read + self.pending + 1
+        numbers = range(self._lines_start, self._lines_start + len(lines))
+        if plan.ids:
+            ids = pick_fields(lines, separator, plan.fields, plan.ids)
+            self._ids = self._checked(ids, plan.ids, numbers, first_row)
+        if plan.target is not None:
+            targets = pick_fields(lines, separator, plan.fields, [plan.target])
+            self._targets = [
+                target for (target,) in self._checked(targets, [plan.target], numbers, first_row)
+            ]
+        self.skip_lines(len(lines))
+        self._values, self._numbers = values, numbers
+        return True
 
     def _parse_plain(self, limit: int | None) -> None:
         """Lines of numbers only, no quotes: the fast path.
@@ -366,17 +417,30 @@ class BatchReader:
         self._values, self._numbers, self._ids, self._targets = values, numbers, ids, targets
 
     def _texts(
-        self, columns: list[int], fields: list[list[str]], numbers: list[int], first_row: int
+        self,
+        columns: list[int],
+        fields: list[list[str]],
+        numbers: Sequence[int],
+        first_row: int,
     ) -> list[tuple[str, ...]] | None:
-        """The strings of id (or target) ``columns`` of parsed records; an empty one is an error."""
+        """The strings of id (or target) ``columns`` of parsed records."""
         if not columns:
             return None
         texts = [tuple(row[i] for i in columns) for row in fields]
+        return self._checked(texts, columns, numbers, first_row)
+
+    def _checked(
+        self,
+        texts: list[tuple[str, ...]],
+        columns: list[int],
+        numbers: Sequence[int],
+        first_row: int,
+    ) -> list[tuple[str, ...]]:
+        """The ``texts`` of ``columns``: an empty one is an error naming its row."""
         for offset, text in enumerate(texts):
             if "" in text:
                 column = columns[text.index("")]
-                row, line = first_row + offset, numbers[offset]
-                raise layout.missing_value(self, column, row, line)
+                raise layout.missing_value(self, column, first_row + offset, numbers[offset])
         return texts
 
     def _load(self, lines: list[str], separator: str | None = "") -> FloatArray | None:

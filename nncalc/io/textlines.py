@@ -68,6 +68,7 @@ class LineSource:
         self.compression: str | None = None
         self.line_number = 0  # lines split off the input
         self.quoted = False  # whether the last block holds a double quote
+        self.hashed = False  # ... or a '#' (a comment line, perhaps)
         self._input: BinaryIO | TextIO | None = None
         self._decoder = utf8_decoder()
         self._carry = ""  # input after the last whole line
@@ -191,6 +192,7 @@ class LineSource:
             size += len(text)
         joined = "".join(pieces)
         self.quoted = '"' in joined
+        self.hashed = "#" in joined
         lines = joined.split("\n", limit)
         if len(lines) > limit or not self._eof:
             self._carry = lines.pop()

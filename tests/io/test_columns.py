@@ -166,3 +166,32 @@ def test_pandas_unnamed_index_column() -> None:
     assert chunks[0].ids == [("0",), ("1",)]
     wide = "," + ",".join(f"class_{i}" for i in range(10)) + "\n" + ",".join(["0"] * 11) + "\n"
     assert "pass --columns 2-11, or --id 1" in error(wide)
+
+
+def test_picked_columns_skip_comments_and_blank_lines_and_strip_spaces() -> None:
+    text = "id,a,b,t\n# a comment\n x ,0.5,0.5, 1 \n\ny#2,0.1,0.9,0\n"
+    _, chunks = read_all(text, ids=["id"], target_col="t")
+    assert [chunk.ids for chunk in chunks] == [[("x",), ("y#2",)]]
+    assert [chunk.targets for chunk in chunks] == [["1", "0"]]
+    assert [list(chunk.lines or ()) for chunk in chunks] == [[3, 5]]
+
+
+def test_picked_columns_report_bad_values_in_file_columns() -> None:
+    assert error("id,a,b\nx,0.5,0.5\ny,0.5,zz\n", ids=["id"]) == (
+        "P row 2 (line 3), column 3: 'zz': not a number"
+    )
+    assert error("x,a,y,b\nfoo,1,,2\nbar,3,?,4,5\n", columns="a,b") == (
+        "P row 2 (line 3): row has 5 values, the header and earlier rows have 4"
+    )
+
+
+def test_many_rows_of_ids_and_targets_keep_their_order() -> None:
+    body = "".join(f"r{i},{i / 1000},{1 - i / 1000},{i % 3}\n" for i in range(1000))
+    for header in ("id,a,b,t\n", 'id,"a",b,t\n'):
+        _, chunks = read_all(header + body, ids=["id"], target_col="t")
+        ids = [text for chunk in chunks for (text,) in chunk.ids or ()]
+        targets = [text for chunk in chunks for text in chunk.targets or ()]
+        values = [row for chunk in chunks for row in chunk.values.tolist()]
+        assert ids == [f"r{i}" for i in range(1000)]
+        assert targets == [str(i % 3) for i in range(1000)]
+        assert values == [[i / 1000, 1 - i / 1000] for i in range(1000)]

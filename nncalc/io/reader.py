@@ -7,76 +7,20 @@ hold what) is settled from its first lines by :mod:`nncalc.io.layout`.
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import replace
+from collections.abc import Callable, Sequence
 from typing import BinaryIO, TextIO
 
-import numpy as np
-
 from nncalc.core.arrays import FloatArray
-from nncalc.errors import NncalcError
 from nncalc.io import layout
+from nncalc.io.chunks import Chunk
 from nncalc.io.csvtext import data_line, pick_fields, read_records
 from nncalc.io.textlines import LineSource
-from nncalc.io.tokens import MAX_ROW_VALUES, MAX_TOKEN_CHARS, _too_wide, has_long_token, split_line
+from nncalc.io.tokens import split_line
+from nncalc.io.values import checked_texts, load, parse_fields
+
+__all__ = ["CHUNK_ROWS", "BatchReader", "Chunk"]
 
 CHUNK_ROWS = 16384
-
-
-class Chunk:
-    """Consecutive rows of one operand; ``first_row`` is 1-based.
-
-    ``values`` are the class values; ``ids`` (a tuple of strings per row,
-    one string per ``--id`` column) and ``targets`` (a string per row, from
-    ``--target-col``) are None unless the reader was asked for them.
-    ``note`` explains how the first line was read, for errors in row 1.
-    """
-
-    def __init__(
-        self,
-        operand: str,
-        values: FloatArray,
-        first_row: int | None,
-        lines: Sequence[int] | None = None,
-        *,
-        ids: list[tuple[str, ...]] | None = None,
-        targets: list[str] | None = None,
-        note: str | None = None,
-    ) -> None:
-        self.operand = operand
-        self.values = values
-        self.first_row = first_row
-        self.lines = lines  # the line number of each row
-        self.ids = ids
-        self.targets = targets
-        self.note = note
-
-    def __len__(self) -> int:
-        return len(self.values)
-
-    @contextmanager
-    def locate(self) -> Iterator[None]:
-        """Name this operand (and the absolute row) in errors raised inside."""
-        try:
-            yield
-        except NncalcError as error:
-            raise self.locate_error(error) from None
-
-    def locate_error(self, error: NncalcError) -> NncalcError:
-        if self.first_row is None:
-            error.where = replace(
-                error.where, operand=error.where.operand or self.operand, row=None
-            )
-            return error
-        line = None
-        if error.where.row is not None and self.lines is not None:
-            line = self.lines[error.where.row - 1]
-        located = error.located(operand=self.operand, row_offset=self.first_row - 1, line=line)
-        if self.note is not None and located.where.row == 1:
-            located.hint = f"{located.hint}; {self.note}" if located.hint else self.note
-        return located
 
 
 class BatchReader:
@@ -304,33 +248,19 @@ class BatchReader:
         commas = plan.fields - 1
         if any(line.count(separator) != commas for line in lines):
             return False
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)
-                values: FloatArray = np.loadtxt(
-                    lines,
-                    delimiter=separator,
-                    comments=None,
-                    dtype=np.float64,
-                    ndmin=2,
-                    quotechar=None,
-                    usecols=plan.values,
-                )
-        except ValueError:
-            return False
-        if values.shape != (len(lines), len(plan.values)) or (
-            max(map(len, lines)) > MAX_TOKEN_CHARS and any(map(has_long_token, lines))
-        ):
+        values = load(lines, separator, len(plan.values), usecols=plan.values)
+        if values is None:
             return False
         first_row = self.rows_read + self.pending + 1
         numbers = range(self._lines_start, self._lines_start + len(lines))
         if plan.ids:
             ids = pick_fields(lines, separator, plan.fields, plan.ids)
-            self._ids = self._checked(ids, plan.ids, numbers, first_row)
+            self._ids = checked_texts(self, ids, plan.ids, numbers, first_row)
         if plan.target is not None:
             targets = pick_fields(lines, separator, plan.fields, [plan.target])
             self._targets = [
-                target for (target,) in self._checked(targets, [plan.target], numbers, first_row)
+                target
+                for (target,) in checked_texts(self, targets, [plan.target], numbers, first_row)
             ]
         self.skip_lines(len(lines))
         self._values, self._numbers = values, numbers
@@ -352,7 +282,7 @@ class BatchReader:
         start = self._lines_start
         self.skip_lines(end - self._at)
         first_row = self.rows_read + self.pending + 1
-        values = self._load(lines)
+        values = load(lines, self.separator, self.width)
         numbers: Sequence[int]
         if values is not None and len(values) == len(lines):
             numbers = range(start, start + len(lines))
@@ -365,10 +295,10 @@ class BatchReader:
                     data.append(line)
             if not data:
                 return
-            values = self._load(data)
+            values = load(data, self.separator, self.width)
             if values is None:
                 rows = [split_line(line, self.separator) for line in data]
-                values = self._parse_fields(rows, numbers, first_row)
+                values = parse_fields(self, rows, numbers, first_row)
         self._values, self._numbers = values, numbers
 
     def _parse_records(self, limit: int | None) -> None:
@@ -405,10 +335,10 @@ class BatchReader:
         assert self.layout is not None
         plan = self.layout.plan
         value_rows = fields if plan.plain else [[row[i] for i in plan.values] for row in fields]
-        values = self._load([",".join(row) for row in value_rows], separator=",")
+        values = load([",".join(row) for row in value_rows], ",", self.width)
         if values is None:
             columns = None if plan.plain else plan.values
-            values = self._parse_fields(value_rows, numbers, first_row, columns)
+            values = parse_fields(self, value_rows, numbers, first_row, columns)
         ids = self._texts(plan.ids, fields, numbers, first_row)
         targets = None
         if plan.target is not None:
@@ -427,79 +357,4 @@ class BatchReader:
         if not columns:
             return None
         texts = [tuple(row[i] for i in columns) for row in fields]
-        return self._checked(texts, columns, numbers, first_row)
-
-    def _checked(
-        self,
-        texts: list[tuple[str, ...]],
-        columns: list[int],
-        numbers: Sequence[int],
-        first_row: int,
-    ) -> list[tuple[str, ...]]:
-        """The ``texts`` of ``columns``: an empty one is an error naming its row."""
-        for offset, text in enumerate(texts):
-            if "" in text:
-                column = columns[text.index("")]
-                raise layout.missing_value(self, column, first_row + offset, numbers[offset])
-        return texts
-
-    def _load(self, lines: list[str], separator: str | None = "") -> FloatArray | None:
-        """NumPy's C reader on the lines; None when it refuses or a limit is passed."""
-        try:
-            with warnings.catch_warnings():
-                # Blank-only lines: "input contained no data" must not reach stderr.
-                warnings.simplefilter("ignore", UserWarning)
-                values: FloatArray = np.loadtxt(
-                    lines,
-                    delimiter=self.separator if separator == "" else separator,
-                    comments=None,
-                    dtype=np.float64,
-                    ndmin=2,
-                    quotechar=None,
-                )
-        except ValueError:
-            return None
-        if (
-            (self.width is not None and values.shape[1] != self.width)
-            or len(values) != len(lines)
-            or values.shape[1] > MAX_ROW_VALUES
-            or (
-                max(map(len, lines)) > MAX_TOKEN_CHARS
-                and any(has_long_token(line) for line in lines)
-            )
-        ):
-            return None
-        return values
-
-    def _parse_fields(
-        self,
-        rows: list[list[str]],
-        numbers: Sequence[int],
-        first_row: int,
-        columns: list[int] | None = None,
-    ) -> FloatArray:
-        """Parse field by field, raising the first error with its exact place.
-
-        ``columns`` are the file columns (0-based) of the fields, when they
-        are picked out of wider rows.
-        """
-        parsed: list[list[float]] = []
-        for offset, (number, row) in enumerate(zip(numbers, rows, strict=True)):
-            row_number = first_row + offset
-            if len(row) > MAX_ROW_VALUES:
-                raise _too_wide(self.operand, number, row_number)
-            if columns is None and layout.wrong_width(self, [row]) is not None:
-                raise layout.width_error(self, row, row_number, number)
-            parsed.append(
-                [
-                    layout.number_at(
-                        self,
-                        token,
-                        j + 1 if columns is None else columns[j] + 1,
-                        row_number,
-                        number,
-                    )
-                    for j, token in enumerate(row)
-                ]
-            )
-        return np.array(parsed, dtype=np.float64)
+        return checked_texts(self, texts, columns, numbers, first_row)

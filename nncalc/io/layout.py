@@ -75,7 +75,7 @@ class Options:
             self.separator = SEPARATOR_SPELLINGS[sep]
         self.header = header
         self.columns = columns
-        self.ids = tuple(ids)
+        self.ids = (ids,) if isinstance(ids, str) else tuple(ids)
         self.target_col = target_col
 
 
@@ -285,11 +285,20 @@ def width_error(reader: BatchReader, fields: list[str], row: int, line: int) -> 
         message = f"row has {count} {values}, earlier rows have {expected} (ragged rows)"
         hint = layout.note if row == 2 else None
     elif row == 1:
+        names = "name" if expected == 1 else "names"
         message = (
-            f"the header (line {layout.header_line}) has {expected} names "
+            f"the header (line {layout.header_line}) has {expected} {names} "
             f"but the rows have {count} {values}"
         )
         hint = "a header names every column, no more and no fewer"
+        other = next(
+            (o for name in layout.names if (o := other_separator(name, layout.separator))), None
+        )
+        if other is not None:
+            hint = (
+                f"the header holds {SEPARATOR_NAMES[other]}, the rows are separated by "
+                f"{SEPARATOR_NAMES[layout.separator]}; pass --sep to choose one"
+            )
     else:
         message = f"row has {count} {values}, the header and earlier rows have {expected}"
     return NncalcError(message, operand=reader.operand, row=row, line=line, hint=hint)

@@ -24,6 +24,8 @@ def load(
 ) -> FloatArray | None:
     """NumPy's C reader on the lines: a row each, ``width`` values (the
     ``usecols`` columns) each; None when it refuses or a limit is passed."""
+    if not lines:
+        return None
     try:
         with warnings.catch_warnings():
             # Blank-only lines: "input contained no data" must not reach stderr.

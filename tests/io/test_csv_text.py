@@ -168,6 +168,10 @@ def test_a_header_shorter_or_longer_than_the_rows_says_so() -> None:
     assert error("a,b\n1,2,3\n").startswith(
         "P row 1 (line 2): the header (line 1) has 2 names but the rows have 3 values"
     )
+    assert error("a;b\n1,2\n") == (
+        "P row 1 (line 2): the header (line 1) has 1 name but the rows have 2 values "
+        "(the header holds ';', the rows are separated by ','; pass --sep to choose one)"
+    )
     assert error("a,b\n1,2\n3,4,5\n") == (
         "P row 2 (line 3): row has 3 values, the header and earlier rows have 2"
     )

@@ -36,10 +36,6 @@ from tests.accuracy_cases import KLFamily, kl_families, long_pairs, near_pairs, 
 from tests.conftest import ROOT, run
 from tests.core.logits_cases import logit_families
 
-# The references are remembered per process (tests/accuracy_reference.py) and
-# the README table test reuses them all: under xdist one worker runs this module.
-pytestmark = pytest.mark.xdist_group("accuracy")
-
 SOFTMAX_TARGET = 2e-14  # softmax, log-softmax, cross-entropy, entropy
 KL_TARGET = 1e-12  # KL and JS while >= 1e-6
 KL_EVERYWHERE = 1e-12  # the README's promise for KL and JS at any distance

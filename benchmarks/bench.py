@@ -223,38 +223,6 @@ def batch(rows: int, repeat: int, workdir: Path) -> dict[str, float]:
     return ratios
 
 
-def formatting(repeat: int) -> None:
-    """NumPy-only number text: nncalc.output.shortest against the %r path it replaces.
-
-    Both give repr's text byte for byte (checked here); timed in this process,
-    interleaved, on softmax outputs of two shapes.
-    """
-    from nncalc.core.softmax import softmax
-    from nncalc.output import shortest, text
-
-    rng = np.random.default_rng(0)
-    print(f"\nNumber text without polars ({repeat} runs each, in-process)")
-    for rows, columns in ((100_000, 10), (100, 32_000)):
-        values = np.asarray(softmax(rng.normal(size=(rows, columns)) * 3), dtype=np.float64)
-        fast: list[float] = []
-        plain: list[float] = []
-        for _ in range(repeat):
-            start = time.perf_counter()
-            fast_text = shortest.rows_text(values)
-            fast.append(time.perf_counter() - start)
-            saved, text.SHORTEST_FROM = text.SHORTEST_FROM, values.size + 1
-            start = time.perf_counter()
-            plain_text = text.format_rows(values, None)
-            plain.append(time.perf_counter() - start)
-            text.SHORTEST_FROM = saved
-        same = "same text" if fast_text == plain_text else "TEXT DIFFERS"
-        ratio = statistics.median(plain) / statistics.median(fast)
-        print(
-            f"  {rows:,} x {columns:,}: shortest {statistics.median(fast) * 1000:.0f} ms, "
-            f"%r {statistics.median(plain) * 1000:.0f} ms: {ratio:.2f}x ({same})"
-        )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, nargs="*", default=[100_000, 300_000, 1_000_000])
@@ -262,16 +230,10 @@ def main() -> None:
     parser.add_argument("--startup-repeat", type=int, default=30)
     parser.add_argument("--quick", action="store_true", help="small sizes, few runs")
     parser.add_argument("--data", type=Path, help="keep generated CSVs here (default: a temp dir)")
-    parser.add_argument(
-        "--formatting-only", action="store_true", help="only the number-text comparison"
-    )
     args = parser.parse_args()
     if args.quick:
         args.rows, args.repeat, args.startup_repeat = [30_000], 2, 5
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} CPUs\n")
-    formatting(args.repeat)
-    if args.formatting_only:
-        return
     startup(args.startup_repeat)
     with tempfile.TemporaryDirectory() as temp:
         workdir = args.data or Path(temp)

@@ -21,6 +21,7 @@ import math
 import runpy
 from contextlib import redirect_stdout
 from io import StringIO
+from typing import Any
 
 import numpy as np
 import pytest
@@ -45,6 +46,12 @@ TEMPERATURES = [0.01, 0.1, 0.37, 1.0, 3.3, 100.0]
 
 def rng(seed: int) -> np.random.RandomState:
     return np.random.RandomState(seed)
+
+
+def slow_if_wide(name: str, value: Any = None) -> Any:
+    """A parameter, marked slow when its rows have 10^5 entries (minutes of mpmath)."""
+    marks = [pytest.mark.slow] if "10^5" in name else []
+    return pytest.param(name if value is None else value, marks=marks, id=name)
 
 
 # --- softmax and log-softmax -------------------------------------------------
@@ -91,7 +98,7 @@ def softmax_families() -> dict[str, list[tuple[np.ndarray, float]]]:
 SOFTMAX_FAMILIES = softmax_families()
 
 
-@pytest.mark.parametrize("family", list(SOFTMAX_FAMILIES))
+@pytest.mark.parametrize("family", [slow_if_wide(name) for name in SOFTMAX_FAMILIES])
 def test_softmax_and_log_softmax_within_2e_14(family: str) -> None:
     for z, t in SOFTMAX_FAMILIES[family]:
         probabilities, logs = reference.softmax_and_log(z, t)
@@ -172,6 +179,7 @@ def test_cross_entropy_from_logits(family: str) -> None:
             assert value == math.inf
 
 
+@pytest.mark.slow
 def test_cross_entropy_over_10_to_the_5_classes() -> None:
     z, t = SOFTMAX_FAMILIES["10^5 logits"][0]  # references are cached across tests
     _, logs = reference.softmax_and_log(z, t)
@@ -257,7 +265,7 @@ def family_id(family: KLFamily) -> str:
     return family.name
 
 
-@pytest.mark.parametrize("family", FAMILIES, ids=family_id)
+@pytest.mark.parametrize("family", [slow_if_wide(f.name, f) for f in FAMILIES])
 def test_kl_meets_the_target_and_is_never_negative(family: KLFamily) -> None:
     worst = 0.0
     for p, q in family.pairs:
@@ -486,6 +494,7 @@ def test_softmax_sums_to_one_and_log_softmax_is_not_positive(z: list[float], t: 
 # --- the README table -------------------------------------------------------------
 
 
+@pytest.mark.slow  # every KL family's reference, 10^5 classes included
 def test_readme_accuracy_table_is_what_the_script_prints() -> None:
     output = StringIO()
     with redirect_stdout(output):

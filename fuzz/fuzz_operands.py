@@ -328,11 +328,11 @@ def check_input(data: bytes) -> None:
 
 def lower_limits() -> dict[tuple[Any, str], int]:
     """Set FUZZ_LIMITS in every reader module; return what they were."""
-    from nncalc.io import columns, csvtext, layout, operands, reader, textlines, tokens
+    from nncalc.io import columns, csvtext, layout, operands, reader, textlines, tokens, values
 
     saved: dict[tuple[Any, str], int] = {}
     # Each module of the reader holds its own binding of a limit.
-    for module in (tokens, reader, operands, textlines, csvtext, layout, columns):
+    for module in (tokens, reader, operands, textlines, csvtext, layout, columns, values):
         for name, value in FUZZ_LIMITS.items():
             if hasattr(module, name):
                 saved[module, name] = getattr(module, name)

@@ -269,7 +269,6 @@ def width_error(reader: BatchReader, fields: list[str], row: int, line: int) -> 
     assert reader.layout is not None
     layout = reader.layout
     expected, count = layout.plan.fields, len(fields)
-    values = "value" if count == 1 else "values"
     for field in fields:
         other = other_separator(field, layout.separator)
         if other is not None:
@@ -282,13 +281,13 @@ def width_error(reader: BatchReader, fields: list[str], row: int, line: int) -> 
             )
     hint = None
     if layout.names is None:
-        message = f"row has {count} {values}, earlier rows have {expected} (ragged rows)"
+        message = f"row has {count} values, earlier rows have {expected} (ragged rows)"
         hint = layout.note if row == 2 else None
     elif row == 1:
         names = "name" if expected == 1 else "names"
         message = (
             f"the header (line {layout.header_line}) has {expected} {names} "
-            f"but the rows have {count} {values}"
+            f"but the rows have {count} values"
         )
         hint = "a header names every column, no more and no fewer"
         other = next(
@@ -300,7 +299,7 @@ def width_error(reader: BatchReader, fields: list[str], row: int, line: int) -> 
                 f"{SEPARATOR_NAMES[layout.separator]}; pass --sep to choose one"
             )
     else:
-        message = f"row has {count} {values}, the header and earlier rows have {expected}"
+        message = f"row has {count} values, the header and earlier rows have {expected}"
     return NncalcError(message, operand=reader.operand, row=row, line=line, hint=hint)
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nncalc.cli import startup
-from nncalc.cli.pipeline import ScalarStep, VectorStep
+from nncalc.cli.pipeline import ScalarStep, ShownRows, VectorStep
 from nncalc.core.arrays import FloatArray
 from nncalc.core.distribution import as_distribution, pair_rows, validate_distribution
 from nncalc.core.divergence import entropy_rows, js_rows, kl_rows
@@ -195,10 +195,6 @@ class Softmax(VectorStep):
             return np.asarray(function(chunk.values, self.temperature), dtype=np.float64)
 
     def tables(
-        self,
-        rows: list[tuple[FloatArray, FloatArray]],
-        count: int,
-        names: list[str] | None,
-        output: Output,
+        self, rows: ShownRows, count: int, names: list[str] | None, output: Output
     ) -> list[Table]:
         return reports.softmax_tables(rows, count, names, log=self.log, top=self.top, output=output)

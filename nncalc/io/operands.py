@@ -141,7 +141,11 @@ def read_labels(text: str) -> list[str]:
         return [label.strip() for label in text.split(",")]
     import csv
 
-    return [label.strip() for label in next(csv.reader([text], skipinitialspace=True))]
+    try:
+        row = next(csv.reader([text], skipinitialspace=True))
+    except csv.Error as error:  # a line break outside quotes
+        raise NncalcError(f"not one CSV line: {error}", operand="--labels") from None
+    return [label.strip() for label in row]
 
 
 def _label_lines(handle: TextIO, source: str) -> list[str]:

@@ -6,6 +6,7 @@ On a terminal: colour (unless ``NO_COLOR``) and box-drawing characters. When
 
 from __future__ import annotations
 
+import errno
 import sys
 
 from rich import box
@@ -38,6 +39,8 @@ def render(tables: list[Table], env: Environment | None = None) -> None:
     rows_written()  # rows streamed before the tables come first
     env = Environment() if env is None else env
     terminal = env.stdout_isatty
+    if sys.stdout is None:  # Rich would drop the table silently
+        raise OSError(errno.EBADF, "stdout is closed")
     console = Console(
         file=sys.stdout,
         force_terminal=terminal,

@@ -8,10 +8,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from nncalc.core.arrays import FloatArray
+from nncalc.core.limits import MAX_LABELS
 from nncalc.errors import NncalcError
 from nncalc.io import progress
 from nncalc.io.reader import BatchReader, Chunk
-from nncalc.io.tokens import MAX_LINE_CHARS, MAX_ROW_VALUES, parse_literal
+from nncalc.io.tokens import MAX_LINE_CHARS, parse_literal
 
 if TYPE_CHECKING:
     from nncalc.output.environment import Environment
@@ -159,8 +160,8 @@ def _label_lines(handle: TextIO, source: str) -> list[str]:
                 raise NncalcError(message, **where)  # type: ignore[arg-type]
             if label := raw.strip():
                 labels.append(label)
-            if len(labels) > MAX_ROW_VALUES:
-                raise NncalcError(f"more than {MAX_ROW_VALUES:,} labels", **where)  # type: ignore[arg-type]
+            if len(labels) > MAX_LABELS:
+                raise NncalcError(f"more than {MAX_LABELS:,} labels", **where)  # type: ignore[arg-type]
     except UnicodeDecodeError:
         raise NncalcError("not UTF-8 text", **where) from None  # type: ignore[arg-type]
     except OSError as error:

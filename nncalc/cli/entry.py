@@ -1,20 +1,37 @@
 """The ``nncalc`` console script: quiet even when Ctrl-C comes during start-up.
 
 Importing the CLI (NumPy, Typer) takes most of a one-liner's time; a Ctrl-C
-then would otherwise end in a KeyboardInterrupt traceback.
+then would otherwise end in a KeyboardInterrupt traceback, or, when it lands
+while a C extension initialises, in an ImportError that swallowed it.
 """
 
 from __future__ import annotations
 
+import signal
 import sys
+from types import FrameType
 
 INTERRUPTED = 130
 
 
 def main() -> None:
+    interrupted = False
+
+    def on_interrupt(signum: int, frame: FrameType | None) -> None:
+        nonlocal interrupted
+        interrupted = True
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
     try:
         from nncalc.cli.app import app
-
+    except BaseException:
+        if interrupted:  # whatever the import turned the interrupt into
+            sys.exit(INTERRUPTED)
+        raise
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    try:
         app(prog_name="nncalc")
     except KeyboardInterrupt:
         sys.exit(INTERRUPTED)

@@ -210,11 +210,10 @@ def wait_until_importing(process: subprocess.Popen[bytes], library: str) -> None
     pytest.fail(f"nncalc never loaded {library}")
 
 
-# Late in NumPy's import, and in Typer's (its subprocess import). Not yet
-# while NumPy's core C module initialises: a Ctrl-C there comes out of
-# `import numpy` as an ImportError ("PyCapsule_Import could not import module
-# datetime"), not as a KeyboardInterrupt, and the entry point lets it through.
-@pytest.mark.parametrize("library", ["_umath_linalg", "_posixsubprocess"])
+# While NumPy's core C module initialises (a Ctrl-C there comes out of
+# `import numpy` as an ImportError, which the entry point recognises as the
+# interrupt), late in NumPy's import, and in Typer's (its subprocess import).
+@pytest.mark.parametrize("library", ["_multiarray_umath", "_umath_linalg", "_posixsubprocess"])
 def test_ctrl_c_during_start_up_is_quiet(library: str) -> None:
     """SIGINT while NumPy and Typer are still importing: exit 130, no traceback."""
     process = subprocess.Popen(

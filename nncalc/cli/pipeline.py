@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from nncalc.output.files import ResultWriter
 
 OperandTexts = Sequence[tuple[str | None, str]]  # (text as given, operand name)
+ShownRows = list[tuple[FloatArray, FloatArray]]  # (input row, result row) pairs for a table
 
 
 class Scalars:
@@ -266,11 +267,7 @@ class VectorStep:
         raise NotImplementedError
 
     def tables(
-        self,
-        rows: list[tuple[FloatArray, FloatArray]],
-        count: int,
-        names: list[str] | None,
-        output: Output,
+        self, rows: ShownRows, count: int, names: list[str] | None, output: Output
     ) -> list[Table]:
         """Tables of the first rows: (input row, result row) pairs, of ``count`` in all."""
         raise NotImplementedError
@@ -289,7 +286,7 @@ def run_vectors(step: VectorStep, fmt: Format, digits: int | None, path: str | N
     if path is not None:
         vectors_to_file(step, operands, sink, path)
         return
-    shown: list[tuple[FloatArray, FloatArray]] = []  # the first rows, for a table
+    shown: ShownRows = []  # the first rows, for a table
     count = 0
     for chunks in read(operands):
         check_labels(names, chunks[0].values.shape[1])

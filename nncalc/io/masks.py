@@ -24,8 +24,8 @@ import numpy.typing as npt
 from nncalc.core.arrays import IntArray
 from nncalc.core.reduce import check_mask
 from nncalc.errors import NncalcError
+from nncalc.io.chunks import Chunk
 from nncalc.io.operands import Operand, StdinClaim, open_operand
-from nncalc.io.reader import Chunk
 from nncalc.io.tokens import parse_literal
 
 if TYPE_CHECKING:
@@ -41,10 +41,17 @@ class KeptRows(Chunk):
 
     def __init__(self, chunk: Chunk, keep: BoolArray) -> None:
         assert chunk.first_row is not None
-        where = np.flatnonzero(keep)
-        lines = None if chunk.lines is None else [chunk.lines[i] for i in where.tolist()]
-        super().__init__(chunk.operand, chunk.values[keep], chunk.first_row, lines)
-        self.rows: IntArray = chunk.first_row + where
+        where = np.flatnonzero(keep).tolist()
+        super().__init__(
+            chunk.operand,
+            chunk.values[keep],
+            chunk.first_row,
+            None if chunk.lines is None else [chunk.lines[i] for i in where],
+            ids=None if chunk.ids is None else [chunk.ids[i] for i in where],
+            targets=None if chunk.targets is None else [chunk.targets[i] for i in where],
+            note=chunk.note,
+        )
+        self.rows: IntArray = chunk.first_row + np.array(where, dtype=np.int64)
 
     def locate_error(self, error: NncalcError) -> NncalcError:
         row = error.where.row
@@ -52,7 +59,10 @@ class KeptRows(Chunk):
             return super().locate_error(error)
         line = None if self.lines is None else self.lines[row - 1]
         shift = int(self.rows[row - 1]) - row
-        return error.located(operand=self.operand, row_offset=shift, line=line)
+        located = error.located(operand=self.operand, row_offset=shift, line=line)
+        if self.note is not None and located.where.row == 1:
+            located.hint = f"{located.hint}; {self.note}" if located.hint else self.note
+        return located
 
 
 def kept(chunk: Chunk, keep: BoolArray) -> Chunk:

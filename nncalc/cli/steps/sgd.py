@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -43,34 +43,20 @@ def check_rates(lr: float, noise: float | None) -> None:
         raise NncalcError("noise must be a number >= 0", operand="--noise", token=repr(noise))
 
 
-class Sizes:
+class Sizes(NamedTuple):
     """The run's sizes as given (None: not given, the default applies)."""
 
-    __slots__ = ("batch_size", "epochs", "features", "noise", "samples", "seed", "seeds")
-
-    def __init__(
-        self,
-        *,
-        samples: int | None,
-        features: int | None,
-        noise: float | None,
-        batch_size: int | None,
-        epochs: int | None,
-        seeds: int | None,
-        seed: int | None,
-    ) -> None:
-        self.samples = samples
-        self.features = features
-        self.noise = noise
-        self.batch_size = batch_size
-        self.epochs = epochs
-        self.seeds = seeds
-        self.seed = seed
+    samples: int | None
+    features: int | None
+    noise: float | None
+    batch_size: int | None
+    epochs: int | None
+    seeds: int | None
+    seed: int | None
 
     def given(self) -> dict[str, object]:
         """Every size as its option, in the order errors name them."""
-        order = ("samples", "features", "noise", "batch_size", "epochs", "seeds", "seed")
-        return {f"--{name.replace('_', '-')}": getattr(self, name) for name in order}
+        return {f"--{name.replace('_', '-')}": value for name, value in self._asdict().items()}
 
 
 class SgdRun(RecordStep):

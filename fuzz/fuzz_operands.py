@@ -14,7 +14,7 @@ errors) are checked against each other and against the documented rules.
 
 The limits are lowered here (see ``FUZZ_LIMITS``) so that random inputs reach
 them. Any other exception, or a disagreement, is a crash: atheris saves the
-input and exits non-zero. ``tests/test_fuzz.py`` runs the same checks under
+input and exits non-zero. ``tests/cli/test_fuzz.py`` runs the same checks under
 hypothesis with the structured strategies.
 """
 

@@ -20,6 +20,7 @@ class ExitCode(IntEnum):
     CHECK_FAILED = 1
     USAGE = 2
     INTERNAL = 70
+    IO_ERROR = 74
     INTERRUPTED = 130
     PIPE_CLOSED = 141
 

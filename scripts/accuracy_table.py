@@ -22,7 +22,7 @@ Run from anywhere (needs the test extra: mpmath, scipy):
 
     python scripts/accuracy_table.py
 
-``tests/test_accuracy.py`` checks that README.md holds exactly this output.
+``tests/core/test_accuracy.py`` checks that README.md holds exactly this output.
 """
 
 from __future__ import annotations

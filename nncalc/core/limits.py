@@ -23,6 +23,10 @@ MAX_CONFIG_BYTES = 16 * 1024 * 1024
 MAX_SIZE = 10**18
 MAX_SIZE_TEXT = "10**18"
 
+# Labels read from a labels file (``--labels @vocab.txt``), counted while
+# reading: an endless file stops here. Real vocabularies are ~10**5.
+MAX_LABELS = 10_000_000
+
 # Digits of the largest JSON integer parsed as a number; a longer one is
 # kept as a :class:`LongNumber` (never converted, so never slow).
 MAX_JSON_INT_DIGITS = len(str(MAX_SIZE))

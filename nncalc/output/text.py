@@ -91,14 +91,12 @@ def csv_lines(rows: Iterable[Sequence[str]]) -> str:
     """Rows of cells as CSV text, quoted by the ``csv`` module where a cell needs it.
 
     For cells that hold text from data (labels, header names, config
-    strings); rows of numbers are written directly (:func:`format_rows`).
+    strings): control characters are shown as visible escapes, so each row
+    is one line; rows of numbers are written directly (:func:`format_rows`).
     """
-    import csv
-    import io
+    from nncalc.output.safe import csv_row
 
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
-    return buffer.getvalue()
+    return "".join(csv_row(row) for row in rows)
 
 
 def format_number(value: float, digits: int | None = None) -> str:

@@ -9,11 +9,12 @@ from typing import Annotated, Any, TypeVar, cast
 
 import typer
 
+from nncalc.cli.option_values import complete_reduction
 from nncalc.cli.pipeline import Scalars
 from nncalc.cli.steps.distributions import Distributions
 from nncalc.core.arrays import DEFAULT_TOL
 from nncalc.core.distribution import check_tol
-from nncalc.output.spec import Base, Format, Reduction
+from nncalc.output.spec import Base, Format
 
 FormatOpt = Annotated[
     Format,
@@ -31,24 +32,51 @@ DigitsOpt = Annotated[
     ),
 ]
 ReductionOpt = Annotated[
-    Reduction | None,
+    str | None,
     typer.Option(
         "--reduction",
         "-r",
-        case_sensitive=False,
-        help="Batch reduction: mean (default), sum, max, none (one line per row).",
+        metavar="R",
+        autocompletion=complete_reduction,
+        help="Batch reduction: mean (default), sum, max, min, median, pNN (percentile: "
+        "p90, p99.9), none (one value per row).",
+        show_default=False,
     ),
 ]
 MaxOpt = Annotated[
     float | None,
     typer.Option(
-        "--max", help="Exit 1 if the (reduced) result is above X (CI check).", metavar="X"
+        "--max",
+        help="Exit 1 if the (reduced) result is above X, or NaN (CI check; X finite).",
+        metavar="X",
     ),
 ]
 MinOpt = Annotated[
     float | None,
     typer.Option(
-        "--min", help="Exit 1 if the (reduced) result is below X (CI check).", metavar="X"
+        "--min",
+        help="Exit 1 if the (reduced) result is below X, or NaN (CI check; X finite).",
+        metavar="X",
+    ),
+]
+MaskOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--mask",
+        metavar="M",
+        help="0 or 1 per row: rows marked 0 (padding) are left out of the results and "
+        "every reduction. A vector, '-' (stdin), @file (one per line) or @mask.npy.",
+        show_default=False,
+    ),
+]
+OutputOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="PATH",
+        help="Also write every row's result to PATH, by extension: .npy, .csv, .jsonl, .json.",
+        show_default=False,
     ),
 ]
 BaseOpt = Annotated[
@@ -117,6 +145,8 @@ SCALAR_OUTPUT: Group = [
     ("base", BaseOpt, Base.e),
     ("fmt", FormatOpt, Format.auto),
     ("digits", DigitsOpt, None),
+    ("mask", MaskOpt, None),
+    ("path", OutputOpt, None),
 ]
 DISTRIBUTION: Group = [
     ("logits", LogitsOpt, False),
@@ -162,7 +192,7 @@ def option_group(
 
 
 def scalar_output(command: Command) -> Command:
-    """Add --reduction, --max, --min, --base, --format, --digits as ``out: Scalars``."""
+    """Add --reduction, --max, --min, --base, --format, --digits, --mask, -o as ``out: Scalars``."""
     return option_group(SCALAR_OUTPUT, "out", Scalars)(command)
 
 

@@ -10,42 +10,58 @@ path; whether the operands were literals decides only the output's shape.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from nncalc.cli import environment
-from nncalc.core.arrays import FloatArray
+from nncalc.cli.option_values import bound_option, reduction_option
+from nncalc.core.arrays import FloatArray, IntArray
 from nncalc.errors import NncalcError
 from nncalc.io.operands import Operand, StdinClaim, aligned_chunks, open_operand, read_labels
 from nncalc.io.reader import Chunk
 from nncalc.output.environment import Environment
 from nncalc.output.sinks import ScalarSink, Value, VectorSink, write_record
-from nncalc.output.spec import TABLE_ROWS, Base, Bounds, Format, Output, Reduction, Table
+from nncalc.output.spec import TABLE_ROWS, Base, Bounds, Format, Output, Table
+
+if TYPE_CHECKING:
+    from nncalc.core.reduce import Reduction
+    from nncalc.io.masks import Mask
+    from nncalc.output.files import ResultWriter
 
 OperandTexts = Sequence[tuple[str | None, str]]  # (text as given, operand name)
 ShownRows = list[tuple[FloatArray, FloatArray]]  # (input row, result row) pairs for a table
 
 
 class Scalars:
-    """The output options of a command with one scalar per row."""
+    """The output options of a command with one scalar per row.
 
-    __slots__ = ("base", "digits", "fmt", "maximum", "minimum", "reduction")
+    ``reduction`` is the text of ``--reduction`` (None: not given), parsed
+    here; the bounds must be finite; ``mask`` and ``path`` are the operand of
+    ``--mask`` and the file of ``-o/--output`` (None: not given).
+    """
+
+    __slots__ = ("base", "digits", "fmt", "mask", "maximum", "minimum", "path", "reduction")
 
     def __init__(
         self,
-        reduction: Reduction | None,
+        reduction: str | None,
         maximum: float | None,
         minimum: float | None,
         base: Base,
         fmt: Format,
         digits: int | None,
+        mask: str | None = None,
+        path: str | None = None,
     ) -> None:
-        self.reduction = reduction
-        self.maximum = maximum
-        self.minimum = minimum
+        self.reduction = reduction_option(reduction)
+        self.maximum = bound_option(maximum, "--max")
+        self.minimum = bound_option(minimum, "--min")
         self.base = base
         self.fmt = fmt
         self.digits = digits
+        self.mask = mask
+        self.path = path
 
 
 class Summary:
@@ -101,9 +117,11 @@ class ScalarStep:
         return None
 
 
-def open_operands(texts: OperandTexts, env: Environment) -> list[Operand]:
+def open_operands(
+    texts: OperandTexts, env: Environment, claim: StdinClaim | None = None
+) -> list[Operand]:
     """Open every operand; only one may read standard input."""
-    claim = StdinClaim()
+    claim = StdinClaim() if claim is None else claim
     return [open_operand(text, name, claim, env) for text, name in texts]
 
 
@@ -126,14 +144,61 @@ def header_labels(operands: Sequence[Operand]) -> list[str] | None:
     return next((op.labels for op in operands if op.labels is not None), None)
 
 
+def leading_shape(operands: Sequence[Operand]) -> tuple[int, ...] | None:
+    """The shape of the rows of a tensor operand (its shape but the last axis), if any."""
+    for op in operands:
+        shape = getattr(op.reader, "leading_shape", None)
+        if shape is not None:
+            return tuple(shape)
+    return None
+
+
+def masked(
+    operands: list[Operand], mask: Mask | None
+) -> Iterator[tuple[list[Chunk], IntArray | None]]:
+    """The read stage with ``--mask``: chunks of the rows kept, and their input rows.
+
+    The rows are None when every row of the chunk is kept (numbered from its
+    first row). A chunk whose rows are all dropped is skipped.
+    """
+    if mask is None:
+        for chunks in read(operands):
+            yield chunks, None
+        return
+    from nncalc.io.masks import kept, row_numbers
+
+    mask.start(any(op.is_batch for op in operands))
+    data_rows = 0
+    for chunks in read(operands + mask.operands):
+        data = chunks[: len(operands)]
+        rows = max(len(c) for c in data) if first_row(data) is not None else 1
+        keep = mask.keep(chunks[len(operands)] if mask.operand else None, rows)
+        data_rows += rows
+        if bool(keep.all()):
+            yield data, None
+        elif keep.any():
+            yield [kept(c, keep) for c in data], row_numbers(data, keep)
+    mask.finish(data_rows)
+
+
 def run_scalars(step: ScalarStep, out: Scalars) -> None:
     """Read, compute, reduce, gate and write a per-row scalar command."""
     env = environment.current()
-    operands = open_operands(step.operands, env)
+    claim = StdinClaim()
+    operands = open_operands(step.operands, env, claim)
+    mask = None
+    if out.mask is not None:
+        from nncalc.io.masks import Mask
+
+        mask = Mask(out.mask, claim, env)
     batch = any(op.is_batch for op in operands)
     step.start(batch, out.reduction)
     output = Output(out.fmt, out.digits, env)
     bounds = Bounds(out.maximum, out.minimum)
+    file = None
+    if out.path is not None:
+        shape = leading_shape(operands) if mask is None else None
+        file = open_file(out.path, step.name, None, shape, out.digits)
     sink = ScalarSink(
         step.name,
         output,
@@ -142,16 +207,37 @@ def run_scalars(step: ScalarStep, out: Scalars) -> None:
         bounds=Bounds() if step.summarizes else bounds,
         base=out.base,
         unit=step.unit,
+        file=file,
     )
-    for chunks in read(operands):
-        values, weights = step.rows(chunks)
-        sink.add(values, first_row(chunks), weights)
-    names = header_labels([operands[i] for i in step.labelled])
-    summary = step.conclude(sink, output)
+    try:
+        for chunks, rows in masked(operands, mask):
+            values, weights = step.rows(chunks)
+            sink.add(values, first_row(chunks), weights, rows=rows)
+        if mask is not None and sink.count == 0:
+            raise NncalcError("the mask keeps no row: nothing to compute", operand="--mask")
+        sink.close_file()
+        names = header_labels([operands[i] for i in step.labelled])
+        summary = step.conclude(sink, output)
+    except BaseException:
+        sink.abort_file()
+        raise
     if summary is None:
         sink.finish(tables=lambda value: step.tables(value, names, output, out.base))
     else:
         write_summary(summary, output, bounds)
+
+
+def open_file(
+    path: str,
+    name: str,
+    columns: list[str] | None,
+    shape: tuple[int, ...] | None,
+    digits: int | None,
+) -> ResultWriter:
+    """The writer of ``-o/--output PATH`` (imported only when an output file is given)."""
+    from nncalc.output.files import open_output
+
+    return open_output(path, name=name, columns=columns, leading_shape=shape, digits=digits)
 
 
 def write_summary(summary: Summary, output: Output, bounds: Bounds) -> None:
@@ -187,19 +273,23 @@ class VectorStep:
         raise NotImplementedError
 
 
-def run_vectors(step: VectorStep, fmt: Format, digits: int | None) -> None:
-    """Read, compute and write a per-row vector command (no reduction, no gate)."""
+def run_vectors(step: VectorStep, fmt: Format, digits: int | None, path: str | None = None) -> None:
+    """Read, compute and write a per-row vector command (no reduction, no gate).
+
+    With ``path`` (``-o/--output``) the rows go to that file, and nothing to stdout.
+    """
     env = environment.current()
     operands = open_operands(step.operands, env)
     output = Output(fmt, digits, env)
     names = read_labels(step.labels) if step.labels is not None else header_labels(operands)
     sink = VectorSink(step.name, output, batch=operands[0].is_batch, labels=names)
+    if path is not None:
+        vectors_to_file(step, operands, sink, path)
+        return
     shown: ShownRows = []  # the first rows, for a table
     count = 0
     for chunks in read(operands):
-        width = chunks[0].values.shape[1]
-        if names is not None and len(names) != width:
-            raise NncalcError(f"{len(names)} labels for {width} classes", operand="--labels")
+        check_labels(names, chunks[0].values.shape[1])
         values = step.rows(chunks)
         count += len(values)
         if output.fmt is Format.table:
@@ -215,6 +305,34 @@ def run_vectors(step: VectorStep, fmt: Format, digits: int | None) -> None:
         tables.render(step.tables(shown, count, names, output), env)
     else:
         sink.finish()
+
+
+def check_labels(names: list[str] | None, width: int) -> None:
+    if names is not None and len(names) != width:
+        raise NncalcError(f"{len(names)} labels for {width} classes", operand="--labels")
+
+
+def vectors_to_file(step: VectorStep, operands: list[Operand], sink: VectorSink, path: str) -> None:
+    """Write every result row to ``path``; the file is opened once the row width is known."""
+    if step.top is not None:
+        raise NncalcError("applies to printed output; --output writes whole rows", operand="--top")
+    file: ResultWriter | None = None
+    try:
+        for chunks in read(operands):
+            width = chunks[0].values.shape[1]
+            check_labels(sink.labels, width)
+            values = step.rows(chunks)
+            if file is None:
+                columns = sink.column_names(width)
+                shape = leading_shape(operands)
+                file = open_file(path, step.name, columns, shape, sink.output.digits)
+            file.write(values)
+        if file is not None:
+            file.close()
+    except BaseException:
+        if file is not None:
+            file.abort()
+        raise
 
 
 class RecordStep:

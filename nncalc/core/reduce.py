@@ -32,8 +32,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from decimal import Decimal
-from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -41,6 +40,9 @@ import numpy.typing as npt
 from nncalc.core.arrays import FloatArray
 from nncalc.core.moments import Moments
 from nncalc.errors import NncalcError
+
+if TYPE_CHECKING:  # imported when a percentile is parsed: every command builds a reduction
+    from fractions import Fraction
 
 __all__ = [
     "REDUCTION_NAMES",
@@ -90,6 +92,8 @@ def parse_reduction(text: str) -> Reduction:
     spelled = text.strip().lower()
     if spelled in ("mean", "sum", "max", "min", "none"):
         return Reduction(spelled, spelled)
+    from fractions import Fraction
+
     if spelled == "median":
         return Reduction("median", "percentile", Fraction(50))
     match = _PERCENTILE.fullmatch(spelled)
@@ -101,6 +105,8 @@ def parse_reduction(text: str) -> Reduction:
     percent = Fraction(number)
     if percent > 100:
         raise NncalcError(f"percentile {number} in {text!r} is above 100: {_EXPECTED}")
+    from decimal import Decimal
+
     canonical = format(Decimal(number).normalize(), "f")
     return Reduction(f"p{canonical}", "percentile", percent)
 

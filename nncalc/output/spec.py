@@ -1,4 +1,4 @@
-"""What to print and how: format, digits, reduction, base, bounds; table specs."""
+"""What to print and how: format, digits, base, bounds; table specs."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from enum import Enum
 
 import numpy as np
+import numpy.typing as npt
 
 from nncalc.core.arrays import FloatArray
 from nncalc.errors import CheckFailed
@@ -50,13 +51,6 @@ class Format(str, Enum):
     json = "json"
 
 
-class Reduction(str, Enum):
-    mean = "mean"
-    sum = "sum"
-    max = "max"
-    none = "none"
-
-
 class Base(str, Enum):
     e = "e"
     two = "2"
@@ -91,6 +85,13 @@ class Output:
         return self.digits if self.digits is not None else TABLE_DIGITS
 
 
+def _row(rows: int | npt.NDArray[np.int64] | None, index: int) -> str:
+    if rows is None:
+        return ""
+    row = rows + index if isinstance(rows, int) else int(rows[index])
+    return f"row {row}: "
+
+
 class Bounds:
     """``--max``/``--min`` checks on a scalar result."""
 
@@ -100,7 +101,10 @@ class Bounds:
         self.violations: list[str] = []
         self.count = 0
 
-    def check(self, name: str, values: FloatArray, first_row: int | None) -> None:
+    def check(
+        self, name: str, values: FloatArray, rows: int | npt.NDArray[np.int64] | None
+    ) -> None:
+        """Check ``values``; ``rows``: the first one's row (consecutive), each one's, or None."""
         if self.maximum is None and self.minimum is None:
             return
         over = values > self.maximum if self.maximum is not None else np.zeros(len(values), bool)
@@ -111,13 +115,24 @@ class Bounds:
             self.count += 1
             if len(self.violations) >= 10:
                 continue
-            row = "" if first_row is None else f"row {first_row + int(index)}: "
             value = format_number(values[index])
-            if under[index]:
+            if nan[index]:
+                bound = f"is not a number ({self.described()})"
+            elif under[index]:
                 bound = f"is below --min {format_number(self.minimum or 0.0)}"
             else:
                 bound = f"exceeds --max {format_number(self.maximum or 0.0)}"
+            row = _row(rows, int(index))
             self.violations.append(f"check failed: {row}{name} = {value} {bound}")
+
+    def described(self) -> str:
+        """The bounds as given: 'bound --max 1.0', 'bounds --max 1.0, --min 0.0'."""
+        given = [
+            f"{flag} {format_number(bound)}"
+            for flag, bound in (("--max", self.maximum), ("--min", self.minimum))
+            if bound is not None
+        ]
+        return ("bounds " if len(given) > 1 else "bound ") + ", ".join(given)
 
     def raise_if_failed(self) -> None:
         if self.count:

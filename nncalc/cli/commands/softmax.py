@@ -21,6 +21,16 @@ LabelsOpt = Annotated[
     str | None,
     typer.Option("--labels", help="Class names: a,b,c or @vocab.txt (one per line)."),
 ]
+OutputOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="PATH",
+        help="Write the rows to PATH instead of stdout, by extension: .npy, .csv, .jsonl, .json.",
+        show_default=False,
+    ),
+]
 
 
 def softmax(
@@ -31,10 +41,11 @@ def softmax(
     labels: LabelsOpt = None,
     fmt: FormatOpt = Format.auto,
     digits: DigitsOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """Softmax of logits: softmax(z / T), max-shifted; -inf masks a class.
 
     Example: nncalc softmax "2,1,0.1" --temperature 2
     """
     step = Softmax(logits, temperature=temperature, log=log, labels=labels, top=top)
-    run_vectors(step, fmt, digits)
+    run_vectors(step, fmt, digits, output)

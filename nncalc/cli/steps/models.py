@@ -20,9 +20,10 @@ from nncalc.core.softmax import check_logits
 from nncalc.errors import NncalcError
 from nncalc.io.reader import Chunk
 from nncalc.output.sinks import ScalarSink, Value
-from nncalc.output.spec import Base, Output, Reduction, Table
+from nncalc.output.spec import Base, Output, Table
 
 if TYPE_CHECKING:
+    from nncalc.core.reduce import Reduction
     from nncalc.output import reports
 else:  # loaded when a table is drawn
     reports = startup.lazy_module("nncalc.output.reports")
@@ -44,7 +45,7 @@ def vae_kl_weight(
         )
     if beta is not None and not (np.isfinite(beta) and beta >= 0):
         raise NncalcError("beta must be a finite number >= 0", operand="--beta", token=repr(beta))
-    if batch and reduction is Reduction.none:
+    if batch and reduction is not None and reduction.kind == "none":
         raise NncalcError(
             "the VAE loss adds R to the batch's reduced KL; --reduction none gives one KL per row",
             operand="--recon",
@@ -120,7 +121,7 @@ class KlNormal(ScalarStep):
             "beta": self.kl_weight,
             "kl": kl_value,
             "unit": sink.base.unit,
-            "reduction": shown.value if shown else None,
+            "reduction": shown,
             "rows": sink.count,
         }
         return Summary("VAE loss = recon + beta * KL", record, ("loss", loss))

@@ -14,7 +14,7 @@ from nncalc.cli.pipeline import RecordStep, open_operands, read
 from nncalc.errors import NncalcError
 from nncalc.io.operands import Operand
 from nncalc.output.sinks import ScalarSink
-from nncalc.output.spec import Bounds, Format, Output, Reduction
+from nncalc.output.spec import Bounds, Format, Output
 
 if TYPE_CHECKING:
     from nncalc.core import sgd as sgd_core
@@ -215,7 +215,7 @@ def online(operand: Operand, lr: float, schedule: str, output: Output) -> None:
         "running_loss",
         stream,
         batch=True,
-        reduction=Reduction.none,
+        reduction="none",
         bounds=Bounds(),
         unit="squared error / 2",
     )

@@ -40,6 +40,7 @@ COMMANDS = (
     "kl-normal",
     "distill",
     "kl-approx",
+    "compare",
     "embed-params",
     "sgd",
 )

@@ -21,6 +21,8 @@ hypothesis with the structured strategies.
 from __future__ import annotations
 
 import atexit
+import csv
+import io
 import re
 import shutil
 import sys
@@ -91,8 +93,82 @@ def _split(line: str, separator: str | None) -> list[str]:
     return [token.strip() for token in line.split(separator)]
 
 
+SEPARATORS = (",", "\t", ";", "|")
+
+PERCENT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)\s*%")
+
+
+def _looks_numeric(token: str) -> bool:
+    return bool(NUMBER.fullmatch(token) or PERCENT.fullmatch(token))
+
+
+def _detect(line: str) -> str | None:
+    """The first separator of the line outside double quotes; None: whitespace."""
+    bare = re.sub(r'"[^"]*(?:"|$)', "", line)
+    return next((s for s in SEPARATORS if s in bare), None)
+
+
+def _clean(raw: str, number: int) -> str:
+    line = raw.strip()
+    if number == 1:
+        line = line.lstrip("\ufeff").strip()
+    return "" if line.startswith("#") else line
+
+
+def _record(
+    physical: list[str], index: int, separator: str | None, row: int, limits: dict[str, int]
+) -> tuple[list[str], int]:
+    """The fields of the record on data line ``physical[index]``, and the index after it.
+
+    A record whose line holds no double quote is split at the separator;
+    any other is read as CSV (RFC 4180) and may go on over the next lines.
+    """
+    line = _clean(physical[index], index + 1)
+    if '"' not in line:
+        return _split(line, separator), index + 1
+    texts = [line] + [raw.rstrip() for raw in physical[index + 1 :]]
+    if separator is None:
+        texts = [text.replace("\t", " ") for text in texts]
+    reader = csv.reader(
+        io.StringIO("".join(text + "\n" for text in texts), newline="\n"),
+        delimiter=separator or " ",
+        quotechar='"',
+        doublequote=True,
+        skipinitialspace=True,
+        strict=True,
+    )
+    try:
+        fields = next(reader)
+    except csv.Error as error:
+        if "unexpected end of data" in str(error):  # the quote is never closed
+            raise ReferenceError_(None, None) from None
+        raise ReferenceError_(row, None) from None
+    end = index + reader.line_num
+    if sum(len(raw) for raw in physical[index:end]) > limits["MAX_LINE_CHARS"]:
+        raise ReferenceError_(None, None)
+    return [field.strip() for field in fields], end
+
+
+def _record_text(physical: list[str], index: int, limits: dict[str, int]) -> str:
+    """A data line, with the lines a quote it leaves open goes on over."""
+    text = _clean(physical[index], index + 1)
+    end = index + 1
+    while text.count('"') % 2 and len(text) <= limits["MAX_LINE_CHARS"] and end < len(physical):
+        text += "\n" + physical[end]
+        end += 1
+    return text
+
+
+def _next_data(physical: list[str], index: int) -> int | None:
+    while index < len(physical):
+        if _clean(physical[index], index + 1):
+            return index
+        index += 1
+    return None
+
+
 def reference_batch(data: bytes) -> Outcome:
-    """Parse a batch by the README's rules, line by line."""
+    """Parse a batch by the README's rules, record by record."""
     limits = _limits()
     try:
         text = data.decode("utf-8-sig")
@@ -113,39 +189,41 @@ def _reference_rows(
         physical.pop()
     if any(len(line) > limits["MAX_LINE_CHARS"] for line in physical):
         raise ReferenceError_(None, None, unordered=True)
-    data_lines = []
-    for number, raw in enumerate(physical, start=1):
-        line = raw.strip()
-        if number == 1:
-            line = line.lstrip("\ufeff").strip()
-        if line and not line.startswith("#"):
-            data_lines.append(line)
-    if not data_lines:
+    first = _next_data(physical, 0)
+    if first is None:
         raise ReferenceError_(None, None)
-    first = data_lines[0]
-    separator = next((s for s in (",", "\t", ";") if s in first), None)
-    tokens = _split(first, separator)
+    # The separator comes from the first data line: the line after a header.
+    separator = _detect(_record_text(physical, first, limits))
+    tokens, after = _record(physical, first, separator, 1, limits)
+    header = not any(_looks_numeric(t) for t in tokens)
+    if header:
+        following = _next_data(physical, after)
+        if following is not None:
+            found = _detect(_record_text(physical, following, limits))
+            if found != separator:
+                separator = found
+                tokens, after = _record(physical, first, separator, 1, limits)
     if len(tokens) > limits["MAX_ROW_VALUES"]:
         raise ReferenceError_(None, None)
     labels = None
-    width = None
-    numeric = [bool(NUMBER.fullmatch(t)) for t in tokens]
-    if not any(numeric):
-        labels, width = tokens, len(tokens)
-        data_lines = data_lines[1:]
-    elif not all(numeric):
-        raise ReferenceError_(1, numeric.index(False) + 1)
+    width = len(tokens)
+    if header:
+        # Class names are given and differ.
+        if "" in tokens or len(set(tokens)) != len(tokens):
+            raise ReferenceError_(None, None)
+        labels, index = tokens, after
+    else:
+        for column, token in enumerate(tokens, start=1):
+            if not NUMBER.fullmatch(token) or len(token) > limits["MAX_TOKEN_CHARS"]:
+                raise ReferenceError_(1, column)
+        index = first
     rows: list[list[float]] = []
-    for row_number, line in enumerate(data_lines, start=1):
-        tokens = _split(line, separator)
-        if len(tokens) > limits["MAX_ROW_VALUES"]:
+    while (start := _next_data(physical, index)) is not None:
+        row_number = len(rows) + 1
+        tokens, index = _record(physical, start, separator, row_number, limits)
+        if len(tokens) != width:
             raise ReferenceError_(row_number, None)
-        row = [_number(t, row_number, c, limits) for c, t in enumerate(tokens, start=1)]
-        if width is None:
-            width = len(row)
-        if len(row) != width:
-            raise ReferenceError_(row_number, None)
-        rows.append(row)
+        rows.append([_number(t, row_number, c, limits) for c, t in enumerate(tokens, start=1)])
     if not rows:
         raise ReferenceError_(None, None)
     return labels, rows
@@ -250,11 +328,11 @@ def check_input(data: bytes) -> None:
 
 def lower_limits() -> dict[tuple[Any, str], int]:
     """Set FUZZ_LIMITS in every reader module; return what they were."""
-    from nncalc.io import operands, reader, tokens
+    from nncalc.io import columns, csvtext, layout, operands, reader, textlines, tokens, values
 
     saved: dict[tuple[Any, str], int] = {}
     # Each module of the reader holds its own binding of a limit.
-    for module in (tokens, reader, operands):
+    for module in (tokens, reader, operands, textlines, csvtext, layout, columns, values):
         for name, value in FUZZ_LIMITS.items():
             if hasattr(module, name):
                 saved[module, name] = getattr(module, name)
@@ -283,7 +361,7 @@ def run_hypothesis(examples: int) -> None:
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    alphabet = st.sampled_from([*"0123456789.,;\t -+eEinfaINFty#\n\r[]x\x00\x0b", "\u2212"])
+    alphabet = st.sampled_from([*'0123456789.,;\t -+eEinfaINFty#\n\r[]x\x00\x0b"|%', "\u2212"])
     inputs = st.one_of(
         st.binary(max_size=200),
         st.text(alphabet, max_size=300).map(lambda t: b"\x00" + t.encode()),

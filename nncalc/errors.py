@@ -20,6 +20,7 @@ class ExitCode(IntEnum):
     CHECK_FAILED = 1
     USAGE = 2
     INTERNAL = 70
+    IO_ERROR = 74
     INTERRUPTED = 130
     PIPE_CLOSED = 141
 
@@ -51,6 +52,7 @@ class Kind(Enum):
     NO_D_MODEL = "no-d-model"  # a config has no width field
     NO_MAX_LEN = "no-max-len"  # a config has no context length for learned positions
     UNKNOWN_PRESET = "unknown-preset"  # no preset of that name
+    CONFIG_DTYPE = "config-dtype"  # a config's dtype/torch_dtype names no dtype
 
 
 class NncalcError(ValueError):

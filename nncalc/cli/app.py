@@ -7,6 +7,7 @@ are turned into one line on stderr and an exit code in :class:`NncalcGroup`.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 import sys
@@ -56,7 +57,37 @@ def command_function(name: str) -> Callable[..., None]:
 
 
 def _fail(message: str) -> None:
-    sys.stderr.write(f"nncalc: error: {message}\n")
+    """One line on stderr, if stderr can take it (closed or full, the exit code says it all)."""
+    try:
+        sys.stderr.write(f"nncalc: error: {message}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):
+        _silence(2)
+
+
+_WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+_STREAM_METHODS = frozenset({"write", "flush", "read", "readline", "readinto", "buffer", "fileno"})
+
+
+def _stream_failure(error: BaseException) -> str | None:
+    """What went wrong with stdin/stdout, if ``error`` is an I/O failure of one; else None.
+
+    A closed standard stream is ``None`` in Python: calling a stream method
+    on it is an :class:`AttributeError` on ``None``, classified here by the
+    method's name. A full disk, an I/O error or a bad descriptor reaching
+    this point come from the standard streams (input files report their own).
+    """
+    if isinstance(error, AttributeError):
+        if getattr(error, "obj", 0) is None and error.name in _STREAM_METHODS:
+            for name in ("stdout", "stdin"):
+                if getattr(sys, name) is None:
+                    return f"{name} is closed"
+        return None
+    if isinstance(error, OSError) and error.errno in _WRITE_ERRNOS:
+        return f"cannot write to stdout: {error.strerror}"
+    if isinstance(error, OSError) and error.errno in (errno.EIO, errno.EBADF, errno.ENXIO):
+        return f"I/O error on a standard stream: {error.strerror}"
+    return None
 
 
 class NncalcGroup(TyperGroup):
@@ -81,7 +112,7 @@ class NncalcGroup(TyperGroup):
         # Always "nncalc" (also under `python -m nncalc` and test runners), so
         # usage lines, help and the completion variable name the real command.
         with environment.running(env):
-            code = self._run(protect_negative_literals(argv), "nncalc", complete_var, extra)
+            code = self._run_guarded(protect_negative_literals(argv), "nncalc", complete_var, extra)
         if not standalone_mode:
             return code
         sys.exit(code)
@@ -100,6 +131,8 @@ class NncalcGroup(TyperGroup):
             # results); NumPy's RuntimeWarnings would only be noise on stderr.
             with np.errstate(all="ignore"), progress.shown_until_done(), all_rows_written():
                 result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+                if sys.stdout is not None:
+                    sys.stdout.flush()
             return result if isinstance(result, int) else ExitCode.OK
         except MissingOperand as error:
             sys.stderr.write(self._usage(args, prog_name))
@@ -123,11 +156,25 @@ class NncalcGroup(TyperGroup):
         except (KeyboardInterrupt, typer.Abort):
             return ExitCode.INTERRUPTED
         except (PipeClosed, BrokenPipeError):
-            _silence_stdout()
+            _silence(1)
             return ExitCode.PIPE_CLOSED
         except MemoryError:
             _fail("out of memory: the input is too large to hold (pass a smaller batch)")
             return ExitCode.USAGE
+        except (OSError, AttributeError) as error:
+            stream = _stream_failure(error)
+            if stream is None:
+                raise
+            _silence(1)
+            _fail(stream)
+            return ExitCode.IO_ERROR
+
+    def _run_guarded(
+        self, args: list[str], prog_name: str, complete_var: str | None, extra: dict[str, Any]
+    ) -> int:
+        """:meth:`_run`, with any error it did not expect reported as an internal error."""
+        try:
+            return self._run(args, prog_name, complete_var, extra)
         except Exception as error:
             _fail(f"internal error: {type(error).__name__}: {error} (please report this)")
             return ExitCode.INTERNAL
@@ -142,11 +189,11 @@ class NncalcGroup(TyperGroup):
         return self.get_usage(root) + "\n"
 
 
-def _silence_stdout() -> None:
-    """After the reader of stdout left: drop what is still buffered."""
+def _silence(fd: int) -> None:
+    """After stdout (1) or stderr (2) failed: drop what is still buffered for it."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(devnull, fd)
     except (OSError, ValueError, AttributeError):
         pass
 

@@ -31,6 +31,7 @@ FLAGS = {
     "reduction": "--reduction",
     "schedule": "--schedule",
     "temperature": "--temperature",
+    "tol": "--tol",
     "type_vocab_size": "--type-vocab-size",
     "vocab_size": "--vocab-size",
     "weight": "--weight",
@@ -65,6 +66,7 @@ WORDING = {
     Kind.NO_D_MODEL: Wording(hint="pass --d-model"),
     Kind.NO_MAX_LEN: Wording(hint="pass --max-len, or --positions none"),
     Kind.UNKNOWN_PRESET: Wording(hint="{hint}; --preset list shows them"),
+    Kind.CONFIG_DTYPE: Wording(hint="--dtype overrides it"),
 }
 
 

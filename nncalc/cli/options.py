@@ -12,6 +12,7 @@ import typer
 from nncalc.cli.pipeline import Scalars
 from nncalc.cli.steps.distributions import Distributions
 from nncalc.core.arrays import DEFAULT_TOL
+from nncalc.core.distribution import check_tol
 from nncalc.output.spec import Base, Format, Reduction
 
 FormatOpt = Annotated[
@@ -65,9 +66,29 @@ NormalizeOpt = Annotated[
 LogitsOpt = Annotated[
     bool, typer.Option("--logits", help="Rows are logits: apply softmax (with --temperature).")
 ]
+
+
+def domain(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A Typer callback: the option's value through the core's ``check`` at parse time.
+
+    The check raises :class:`~nncalc.errors.NncalcError` with its ``param``,
+    which the command line words as ``--option: 'value': domain`` (exit 2)
+    before any input is read. ``None`` (option not given) passes.
+    """
+
+    def callback(value: Any) -> Any:
+        return value if value is None else check(value)
+
+    return callback
+
+
 TolOpt = Annotated[
     float,
-    typer.Option("--tol", help="Accept rows whose sum is within this relative tolerance of 1."),
+    typer.Option(
+        "--tol",
+        help="Accept rows whose sum is within this relative tolerance of 1 (in [0, 1)).",
+        callback=domain(check_tol),
+    ),
 ]
 
 

@@ -23,6 +23,7 @@ from nncalc.output.sinks import ScalarSink, Value, VectorSink, write_record
 from nncalc.output.spec import TABLE_ROWS, Base, Bounds, Format, Output, Reduction, Table
 
 OperandTexts = Sequence[tuple[str | None, str]]  # (text as given, operand name)
+ShownRows = list[tuple[FloatArray, FloatArray]]  # (input row, result row) pairs for a table
 
 
 class Scalars:
@@ -192,11 +193,7 @@ class VectorStep:
         raise NotImplementedError
 
     def tables(
-        self,
-        rows: list[tuple[FloatArray, FloatArray]],
-        count: int,
-        names: list[str] | None,
-        output: Output,
+        self, rows: ShownRows, count: int, names: list[str] | None, output: Output
     ) -> list[Table]:
         """Tables of the first rows: (input row, result row) pairs, of ``count`` in all."""
         raise NotImplementedError
@@ -209,7 +206,7 @@ def run_vectors(step: VectorStep, fmt: Format, digits: int | None) -> None:
     output = Output(fmt, digits, env)
     names = read_labels(step.labels) if step.labels is not None else header_labels(operands)
     sink = VectorSink(step.name, output, batch=operands[0].is_batch, labels=names)
-    shown: list[tuple[FloatArray, FloatArray]] = []  # the first rows, for a table
+    shown: ShownRows = []  # the first rows, for a table
     count = 0
     for chunks in read(operands):
         width = chunks[0].values.shape[1]

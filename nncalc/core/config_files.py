@@ -13,11 +13,13 @@ from __future__ import annotations
 import difflib
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
 
+from nncalc.core.limits import MAX_CONFIG_BYTES, LongNumber, parse_json_int
 from nncalc.errors import Kind, NncalcError
 
 LEARNED = "learned"
@@ -107,7 +109,11 @@ def read_config(path: str) -> ConfigText:
     """Parse a config file (``-`` reads stdin) into a JSON object.
 
     Raises :class:`NncalcError` (operand ``path``, ``param="config"``) for a
-    file that cannot be read, is not UTF-8, is empty, or is not a JSON object.
+    file that cannot be read, is larger than
+    :data:`~nncalc.core.limits.MAX_CONFIG_BYTES` (found by one bounded read,
+    so an endless file stops there), is not UTF-8, is empty, or is not a JSON
+    object. Integers too long to be sizes are kept as
+    :class:`~nncalc.core.limits.LongNumber` (see :func:`parse_config`).
     """
 
     def fail(message: str) -> NncalcError:
@@ -115,18 +121,51 @@ def read_config(path: str) -> ConfigText:
 
     try:
         if path == "-":
-            text = sys.stdin.read().removeprefix("\ufeff")
+            data = _read_stdin(fail)
         else:
-            with open(path, encoding="utf-8-sig") as handle:
-                text = handle.read()
-    except UnicodeDecodeError:
-        raise fail("not UTF-8 text: expected a JSON config") from None
+            with open(path, "rb") as handle:
+                data = handle.read(MAX_CONFIG_BYTES + 1)
     except OSError as error:
         raise fail(f"cannot read the file ({error.strerror or type(error).__name__})") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        limit = MAX_CONFIG_BYTES // (1024 * 1024)
+        raise fail(f"larger than {limit} MiB, the limit for a config: expected a JSON config")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise fail("not UTF-8 text: expected a JSON config") from None
+    return ConfigText(parse_config(text, path), path, "config")
+
+
+def _read_stdin(fail: Callable[[str], NncalcError]) -> bytes:
+    """At most :data:`MAX_CONFIG_BYTES` + 1 bytes of stdin."""
+    stream = sys.stdin
+    if stream is None:
+        raise fail("cannot read stdin: it is closed")
+    binary = getattr(stream, "buffer", None)
+    if binary is not None:
+        data: bytes = binary.read(MAX_CONFIG_BYTES + 1)
+        return data
+    # A text stream without bytes underneath (an embedding program's): bounded by characters.
+    return stream.read(MAX_CONFIG_BYTES + 1).encode("utf-8", "surrogateescape")
+
+
+def parse_config(text: str, label: str) -> dict[str, Any]:
+    """The JSON object in ``text``; errors name ``label`` (``param="config"``).
+
+    An integer of more than :data:`~nncalc.core.limits.MAX_JSON_INT_DIGITS`
+    digits becomes a :class:`~nncalc.core.limits.LongNumber` instead of an
+    ``int`` (Python would refuse to convert one over 4300 digits): the
+    field that holds it is refused when it is read.
+    """
+
+    def fail(message: str) -> NncalcError:
+        return NncalcError(message, operand=label, param="config")
+
     if not text.strip():
         raise fail("the file is empty: expected a JSON config")
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=parse_json_int)
     except json.JSONDecodeError as error:
         where = f"line {error.lineno}, column {error.colno}"
         raise fail(f"not valid JSON: {error.msg} at {where}") from None
@@ -134,7 +173,7 @@ def read_config(path: str) -> ConfigText:
         raise fail("not a config: JSON nested too deeply") from None
     if not isinstance(data, dict):
         raise fail(f"expected a JSON object of config fields, got {json_kind(data)}")
-    return ConfigText(data, path, "config")
+    return data
 
 
 def preset_config(name: str) -> ConfigText:
@@ -156,6 +195,8 @@ def preset_config(name: str) -> ConfigText:
 
 def json_kind(value: Any) -> str:
     """A short description of a JSON value for messages: ``"768" (a string)``."""
+    if isinstance(value, LongNumber):
+        return repr(value).strip("<>")
     names = {
         bool: "a boolean",
         int: "a whole number",

@@ -23,6 +23,18 @@ from nncalc.errors import Kind, NncalcError
 LOGITS_HINT = "if these are logits, take their softmax"
 
 
+def check_tol(tol: float) -> float:
+    """``tol`` if it is in [0, 1): the relative tolerance on a row sum.
+
+    A tolerance of 1 or more would accept a row summing to 0 (or to 2, or
+    anything with ``inf``); NaN would accept nothing. Else
+    :class:`NncalcError` with ``param="tol"``, the value and the domain.
+    """
+    if not 0.0 <= tol < 1.0:
+        raise NncalcError("tol must be in [0, 1)", param="tol", token=repr(tol))
+    return tol
+
+
 def validate_distribution(
     values: npt.ArrayLike,
     *,
@@ -37,10 +49,12 @@ def validate_distribution(
     formula) so that renormalisation costs no accuracy.
 
     Errors (:class:`NncalcError`) name the first bad row and column,
-    1-based: a non-finite entry; a negative one
-    (``kind=Kind.NEGATIVE_PROBABILITY``); a row sum off 1
-    (``kind=Kind.UNNORMALIZED``); a zero row with ``normalize``.
+    1-based: ``tol`` outside [0, 1) (``param="tol"``, :func:`check_tol`); a
+    non-finite entry; a negative one (``kind=Kind.NEGATIVE_PROBABILITY``); a
+    row of zeros, whatever ``tol`` and ``normalize``; a row sum off 1
+    (``kind=Kind.UNNORMALIZED``).
     """
+    check_tol(tol)
     rows = as_rows(values)
     bad = ~np.isfinite(rows)
     if bad.any():
@@ -62,22 +76,18 @@ def validate_distribution(
             kind=Kind.NEGATIVE_PROBABILITY,
         )
     sums = row_sums(rows)
-    if normalize:
-        empty = ~(sums > 0)
-        if empty.any():
-            raise NncalcError(
-                "row sums to 0, so it cannot be normalised", row=int(np.argmax(empty)) + 1
-            )
-    else:
-        off = ~(np.abs(sums - 1.0) <= tol)
-        if off.any():
-            row = int(np.argmax(off))
-            raise NncalcError(
-                f"row sums to {sums[row]:.10g}, not 1 within tolerance {tol:g}",
-                row=row + 1,
-                hint=f"normalize=True rescales it; {LOGITS_HINT}",
-                kind=Kind.UNNORMALIZED,
-            )
+    bad = ~(sums > 0) if normalize else ~((sums > 0) & (np.abs(sums - 1.0) <= tol))
+    if bad.any():
+        row = int(np.argmax(bad))
+        if not sums[row] > 0:
+            why = "so it cannot be normalised" if normalize else "so it is not a distribution"
+            raise NncalcError(f"row sums to 0, {why}", row=row + 1)
+        raise NncalcError(
+            f"row sums to {sums[row]:.10g}, not 1 within tolerance {tol:g}",
+            row=row + 1,
+            hint=f"normalize=True rescales it; {LOGITS_HINT}",
+            kind=Kind.UNNORMALIZED,
+        )
     return rows, sums
 
 

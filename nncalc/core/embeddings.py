@@ -23,36 +23,23 @@ given), ``output_shape`` (``BxLxD``) and ``output_bytes`` -- all three
 
 from __future__ import annotations
 
+from nncalc.core.dtypes import DEFAULT_DTYPE, DTYPE_BYTES, canonical_dtype, dtype_bytes
+from nncalc.core.limits import check_size
 from nncalc.errors import NncalcError
 
-DTYPE_BYTES: dict[str, float] = {
-    "fp64": 8,
-    "fp32": 4,
-    "tf32": 4,
-    "fp16": 2,
-    "bf16": 2,
-    "fp8": 1,
-    "int8": 1,
-    "int4": 0.5,
-}
+__all__ = ["DTYPE_BYTES", "Record", "embedding_params", "padded_vocab_size"]
 
 Record = dict[str, int | float | str | bool | None]
-
-
-def _positive(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise NncalcError(f"{name} must be a positive whole number", param=name, token=str(value))
-    return value
 
 
 def padded_vocab_size(vocab_size: int, multiple: int | None) -> int:
     """``vocab_size`` rounded up to a multiple, as nanoGPT pads GPT-2's 50257 to 50304 (64).
 
-    ``multiple`` is a positive int or ``None`` (no padding); exact.
+    ``multiple`` is an int in [1, 10**18] or ``None`` (no padding); exact.
     """
     if multiple is None:
         return vocab_size
-    _positive("pad_to_multiple", multiple)
+    check_size("pad_to_multiple", multiple)
     return -(-vocab_size // multiple) * multiple
 
 
@@ -65,19 +52,18 @@ def _check_sizes(
     position_offset: int,
 ) -> None:
     """Raise :class:`NncalcError` (with ``param``) for the first size out of its domain."""
-    _positive("vocab_size", vocab_size)
-    _positive("d_model", d_model)
+    check_size("vocab_size", vocab_size)
+    check_size("d_model", d_model)
     if max_len is not None:
-        _positive("max_len", max_len)
+        check_size("max_len", max_len)
     if batch_size is not None:
-        _positive("batch_size", batch_size)
+        check_size("batch_size", batch_size)
         if max_len is None:
             raise NncalcError(
                 "batch_size needs max_len, the sequence length of the output", param="batch_size"
             )
-    for name, value in (("type_vocab_size", type_vocab_size), ("position_offset", position_offset)):
-        if value < 0:
-            raise NncalcError(f"{name} must be zero or more", param=name, token=str(value))
+    check_size("type_vocab_size", type_vocab_size, minimum=0)
+    check_size("position_offset", position_offset, minimum=0)
 
 
 def embedding_params(
@@ -87,7 +73,7 @@ def embedding_params(
     tied: bool = True,
     max_len: int | None = None,
     learned_positions: bool = True,
-    dtype: str = "fp32",
+    dtype: str = DEFAULT_DTYPE,
     type_vocab_size: int = 0,
     position_offset: int = 0,
     pad_to_multiple: int | None = None,
@@ -98,18 +84,18 @@ def embedding_params(
     Returns the ordered record described in the module docstring.
 
     Domain: ``vocab_size``, ``d_model`` and (when given) ``max_len``,
-    ``batch_size`` and ``pad_to_multiple`` positive Python ints (not bool);
-    ``type_vocab_size`` and ``position_offset`` >= 0; ``batch_size`` only
-    with ``max_len``; ``dtype`` a key of :data:`DTYPE_BYTES`. Else
-    :class:`NncalcError` (a ``ValueError``) with ``param`` naming the argument.
+    ``batch_size`` and ``pad_to_multiple`` Python ints (not bool) in
+    [1, 10**18] (:data:`~nncalc.core.limits.MAX_SIZE`); ``type_vocab_size``
+    and ``position_offset`` in [0, 10**18]; ``batch_size`` only with
+    ``max_len``; ``dtype`` any spelling :func:`~nncalc.core.dtypes.canonical_dtype`
+    knows (the record shows the canonical name). Else :class:`NncalcError`
+    (a ``ValueError``) with ``param`` naming the argument.
 
-    Accuracy: exact integer arithmetic at any size (int4 bytes round up);
-    ``tying_saves_percent`` is the one float, correctly rounded.
+    Accuracy: exact integer arithmetic (int4 bytes: ceil(count / 2) for each
+    total); ``tying_saves_percent`` is the one float, correctly rounded.
     """
     _check_sizes(vocab_size, d_model, max_len, batch_size, type_vocab_size, position_offset)
-    if dtype not in DTYPE_BYTES:
-        known = ", ".join(DTYPE_BYTES)
-        raise NncalcError(f"unknown dtype (known: {known})", param="dtype", token=dtype)
+    dtype = canonical_dtype(dtype)
     vocab = padded_vocab_size(vocab_size, pad_to_multiple)
     token = vocab * d_model
     head = 0 if tied else token
@@ -133,15 +119,10 @@ def embedding_params(
         "token_type_embedding": types,
         "total": total,
         "dtype": dtype,
-        "bytes": _bytes(total, dtype),
+        "bytes": dtype_bytes(total, dtype),
         "tying_saves": token,
         "tying_saves_percent": 100 * token / untied_total,
         "batch_size": batch,
         "output_shape": None if batch is None else f"{batch}x{max_len}x{d_model}",
-        "output_bytes": None if output is None else _bytes(output, dtype),
+        "output_bytes": None if output is None else dtype_bytes(output, dtype),
     }
-
-
-def _bytes(count: int, dtype: str) -> int:
-    size = DTYPE_BYTES[dtype]
-    return count * int(size) if size >= 1 else -(-count // int(1 / size))

@@ -4,14 +4,13 @@ Nothing is exponentiated before its logarithm is taken. Every quantity is
 formed from log-softmax rows (max-shifted, :func:`log_softmax`) and, for two
 rows, from the log-ratio of each class
 
-    x_i = log q_i - log p_i = y_i - K,   y_i = (w_i - z_i - c) / T,
+    x_i = log q_i - log p_i = ((w_i - z_i) - (max w - max z)) / T - (L_q - L_p),
 
-with p = softmax(z / T), q = softmax(w / T). The difference of the logits
-w_i - z_i is taken exactly (TwoSum) and shifted by the difference c at one
-reference class, so y_i is accurate relative to itself however close the two
-rows are; the row constant K (the difference of the two log-normalisers,
-shifted by c / T) is accurate to a few ulp of the log-normalisers. An error
-e in K changes KL only by ~e^2 / 2 (the first-order change vanishes because
+with p = softmax(z / T), q = softmax(w / T) and L the log-normalisers of
+the max-shifted rows. Both differences of logits are split exactly
+(TwoSum), so x_i is accurate relative to itself however close the two rows
+are; only L_q - L_p, common to the row, carries an error e of a few ulp.
+That changes KL only by ~e^2 / 2 (the first-order change vanishes because
 both rows sum to 1), and :func:`kl_pair_rows` removes even that.
 
 A masked class (-inf logit) has probability 0: it contributes nothing where
@@ -101,29 +100,26 @@ def _log_ratio(
     norm_gap: FloatArray,
     temperature: float,
 ) -> tuple[FloatArray, bool]:
-    """(x, whether some x is not finite): x = y - K, see the module docstring.
+    """(x, whether some x is not finite): x = log q - log p, see the module docstring.
 
-    ``norm_gap`` is L_q - L_p, the difference of the rows' log-normalisers.
-    Where x is not finite (masked classes, +inf logits, differences beyond
-    float64) it is the plain log q - log p. The reference class is where
-    min(log p, log q) is largest, so swapping P and Q negates every step
-    exactly (rounding is symmetric): the ratio of (Q, P) is exactly minus
-    the ratio of (P, Q).
+    x = ((w - z) - (max w - max z)) / T - (L_q - L_p), with ``norm_gap`` =
+    L_q - L_p, the difference of the rows' log-normalisers. Both differences
+    of logits are split exactly (TwoSum), so their difference is exact where
+    it is small (nearly equal rows) and rounded once where it is not. Where
+    x is not finite (masked classes, +inf logits, differences beyond
+    float64) it is the plain log q - log p. Swapping P and Q negates every
+    step exactly (rounding is symmetric): the ratio of (Q, P) is exactly
+    minus the ratio of (P, Q).
     """
-    each = np.arange(len(z))
     with np.errstate(invalid="ignore", over="ignore"):
-        reference = np.argmax(np.minimum(log_p, log_q), axis=-1)
-        offset = w[each, reference] - z[each, reference]
         top_high, top_low = two_sum(np.max(w, axis=-1), -np.max(z, axis=-1))
-        # log q - log p = (w - z)/T - (max w - max z)/T - (L_q - L_p).
-        constant = (top_high - offset) + top_low
         x, low = two_sum(w, -z)
-        x -= offset[:, None]
+        x -= top_high[:, None]
+        low -= top_low[:, None]
         x += low
         if temperature != 1.0:
             x /= temperature
-            constant /= temperature
-        x -= (constant + norm_gap)[:, None]
+        x -= norm_gap[:, None]
     if np.isfinite(np.sum(x)):  # one pass; NaN or inf anywhere shows in the sum
         return x, False
     with np.errstate(invalid="ignore"):

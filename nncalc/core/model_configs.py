@@ -2,16 +2,16 @@
 
 :func:`resolve` reads the fields of a config (:mod:`nncalc.core.config_files`
 finds and parses it) and combines them with values given by the caller. The
-result is a :class:`Model`: the sizes the counts need, plus which config
-fields were used, what was assumed and which given values (:class:`Flags`)
-replaced config values, so the output can say so. Errors name the config's
-path or the preset as their operand and ``param="config"`` or
-``param="preset"``.
+result is a :class:`Model`: the sizes the counts need (and the parameter
+dtype, when given or named by the config), plus which config fields were
+used, what was assumed and which given values (:class:`Flags`) replaced
+config values, so the output can say so. Errors name the config's path or
+the preset as their operand and ``param="config"`` or ``param="preset"``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from nncalc.core.config_files import (
@@ -27,6 +27,8 @@ from nncalc.core.config_files import (
     read_config,
     unknown_family,
 )
+from nncalc.core.dtypes import canonical_dtype, known_dtypes
+from nncalc.core.limits import MAX_SIZE, MAX_SIZE_TEXT, LongNumber, check_size
 from nncalc.errors import Kind, NncalcError
 
 __all__ = [
@@ -52,7 +54,8 @@ _V = TypeVar("_V", int, bool, str)
 class Flags:
     """Values given by the caller (the command line's options), which win over a config's.
 
-    ``None`` means "not given".
+    ``None`` means "not given". ``dtype`` is any spelling
+    :func:`~nncalc.core.dtypes.canonical_dtype` knows.
     """
 
     vocab_size: int | None = None
@@ -61,11 +64,17 @@ class Flags:
     learned_positions: bool | None = None
     max_len: int | None = None
     type_vocab_size: int | None = None
+    dtype: str | None = None
 
 
 @dataclass
 class Model:
-    """Everything the embedding counts need, and where each value came from."""
+    """Everything the embedding counts need, and where each value came from.
+
+    ``dtype`` is a canonical dtype name: the given one, else the config's
+    ``dtype`` or ``torch_dtype`` field; ``None`` when neither says (the
+    counts then use :data:`~nncalc.core.dtypes.DEFAULT_DTYPE`).
+    """
 
     vocab_size: int
     d_model: int
@@ -74,6 +83,7 @@ class Model:
     max_len: int | None
     position_offset: int = 0
     type_vocab_size: int = 0
+    dtype: str | None = None
     source: str = "flags"
     preset: str | None = None
     model_type: str | None = None
@@ -129,11 +139,26 @@ def resolve(config: ConfigText | None, flags: Flags) -> Model:
     (:class:`NncalcError` with ``kind=Kind.REQUIRED`` and that ``param``).
     A config must hold (or ``flags`` give) the vocabulary size and width,
     and the context length where positions are learned; fields of the wrong
-    type or range raise :class:`NncalcError` naming the config.
+    type or range (sizes above 10**18, a ``torch_dtype`` that names no
+    dtype) raise :class:`NncalcError` naming the config and the field. A
+    given size above 10**18 or an unknown given dtype raises with ``param``
+    naming it.
     """
+    flags = _checked(flags)
     if config is None:
         return _from_flags(flags)
     return _Resolver(config, flags).model()
+
+
+def _checked(flags: Flags) -> Flags:
+    """``flags`` with a canonical dtype, once each given size is known to be printable."""
+    for name in ("vocab_size", "d_model", "max_len", "type_vocab_size"):
+        value = getattr(flags, name)
+        if isinstance(value, int) and abs(value) > MAX_SIZE:
+            check_size(name, value, minimum=0 if name == "type_vocab_size" else 1)
+    if flags.dtype is None:
+        return flags
+    return replace(flags, dtype=canonical_dtype(flags.dtype))
 
 
 def _from_flags(flags: Flags) -> Model:
@@ -150,6 +175,7 @@ def _from_flags(flags: Flags) -> Model:
         positions=LEARNED if learned else NONE,
         max_len=flags.max_len,
         type_vocab_size=flags.type_vocab_size or 0,
+        dtype=flags.dtype,
     )
 
 
@@ -164,7 +190,7 @@ class _Resolver:
         self.fields: list[str] = []
         self.assumed: list[str] = []
         self.overrides: list[str] = []
-        self.data = config.data
+        self.data = self.top = config.data
         self.prefix = ""
         nested = self.data.get("text_config")
         if "vocab_size" not in self.data and isinstance(nested, dict):
@@ -180,6 +206,7 @@ class _Resolver:
         positions = self._positions(family, known=known)
         context = self._context(family, learned=positions == LEARNED)
         types = self._token_types(family)
+        dtype = self._dtype()
         return Model(
             vocab_size=vocab,
             d_model=width,
@@ -188,6 +215,7 @@ class _Resolver:
             max_len=context,
             position_offset=family.position_offset if positions == LEARNED else 0,
             type_vocab_size=types,
+            dtype=dtype,
             source=self.source,
             preset=self.preset,
             model_type=model_type,
@@ -280,6 +308,42 @@ class _Resolver:
             return family.type_vocab_size
         return self._whole("type_vocab_size", value, minimum=0)
 
+    def _dtype(self) -> str | None:
+        """The given dtype, else the config's ``dtype`` (newer) or ``torch_dtype`` field.
+
+        Looked for beside the sizes, then (for a nested ``text_config``) at
+        the top level. A field that names no dtype is an error naming it.
+        """
+        if (given := self._given("dtype", self.flags.dtype)) is not None:
+            return given
+        found = self._dtype_field()
+        if found is None:
+            return None
+        name, value = found
+        try:
+            dtype = canonical_dtype(value) if isinstance(value, str) else None
+        except NncalcError:
+            dtype = None
+        if dtype is None:
+            raise self._error(
+                f"{name}: not a dtype name, got {json_kind(value)};"
+                f" known: {known_dtypes()} and their PyTorch names",
+                hint="Flags.dtype overrides it",
+                kind=Kind.CONFIG_DTYPE,
+            )
+        self.fields.append(name)
+        return dtype
+
+    def _dtype_field(self) -> tuple[str, Any] | None:
+        places = [(self.data, self.prefix)]
+        if self.prefix:
+            places.append((self.top, ""))
+        for data, prefix in places:
+            for key in ("dtype", "torch_dtype"):
+                if data.get(key) is not None:
+                    return prefix + key, data[key]
+        return None
+
     def _first(self, keys: tuple[str, ...]) -> tuple[str, Any] | None:
         for key in keys:
             if self.data.get(key) is not None:
@@ -288,11 +352,17 @@ class _Resolver:
 
     def _whole(self, key: str, value: Any, *, minimum: int) -> int:
         name = self.prefix + key
+        need = "positive" if minimum == 1 else "zero or more"
+        if isinstance(value, LongNumber):
+            if value.negative:
+                raise self._error(f"{name}: must be {need}, got {json_kind(value)}")
+            raise self._error(f"{name}: must be at most {MAX_SIZE_TEXT}, got {json_kind(value)}")
         if isinstance(value, bool) or not isinstance(value, int):
             raise self._error(f"{name}: expected a whole number, got {json_kind(value)}")
         if value < minimum:
-            need = "positive" if minimum == 1 else "zero or more"
             raise self._error(f"{name}: must be {need}, got {value}")
+        if value > MAX_SIZE:
+            raise self._error(f"{name}: must be at most {MAX_SIZE_TEXT}, got {value}")
         self.fields.append(name)
         return value
 

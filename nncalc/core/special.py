@@ -32,15 +32,17 @@ def expm1_minus_x(x: npt.ArrayLike) -> FloatArray:
     x > ~709.78, like exp.
     """
     values = np.asarray(x, dtype=np.float64)
-    near = np.abs(values) <= SERIES_RADIUS
+    near = (values <= SERIES_RADIUS) & (values >= -SERIES_RADIUS)
     if near.all():  # nothing for expm1: the series alone (KL of nearly equal rows)
         return np.maximum(_series(values), 0.0)
     with np.errstate(over="ignore", invalid="ignore"):
-        result = np.asarray(np.expm1(values) - values, dtype=np.float64)
-    result = np.where(values == np.inf, np.inf, result)
+        result = np.asarray(np.expm1(values), dtype=np.float64)
+        result -= values
+    if not np.max(values) < np.inf:  # +inf (or NaN) somewhere
+        result[values == np.inf] = np.inf
     if near.any():
         result[near] = _series(values[near])
-    return np.maximum(result, 0.0)
+    return np.maximum(result, 0.0, out=result)
 
 
 def _series(small: FloatArray) -> FloatArray:

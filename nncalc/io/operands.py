@@ -13,11 +13,12 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from nncalc.core.arrays import FloatArray
+from nncalc.core.limits import MAX_LABELS
 from nncalc.errors import NncalcError
 from nncalc.io import progress
 from nncalc.io.reader import BatchReader, Chunk
 from nncalc.io.tensors import is_tensor_operand, open_tensor
-from nncalc.io.tokens import MAX_LINE_CHARS, MAX_ROW_VALUES, parse_literal
+from nncalc.io.tokens import MAX_LINE_CHARS, parse_literal
 
 if TYPE_CHECKING:
     from nncalc.io.tensor_rows import TensorReader
@@ -200,7 +201,11 @@ def read_labels(text: str) -> list[str]:
         return [label.strip() for label in text.split(",")]
     import csv
 
-    return [label.strip() for label in next(csv.reader([text], skipinitialspace=True))]
+    try:
+        row = next(csv.reader([text], skipinitialspace=True))
+    except csv.Error as error:  # a line break outside quotes
+        raise NncalcError(f"not one CSV line: {error}", operand="--labels") from None
+    return [label.strip() for label in row]
 
 
 def _label_lines(handle: TextIO, source: str) -> list[str]:
@@ -214,8 +219,8 @@ def _label_lines(handle: TextIO, source: str) -> list[str]:
                 raise NncalcError(message, **where)  # type: ignore[arg-type]
             if label := raw.strip():
                 labels.append(label)
-            if len(labels) > MAX_ROW_VALUES:
-                raise NncalcError(f"more than {MAX_ROW_VALUES:,} labels", **where)  # type: ignore[arg-type]
+            if len(labels) > MAX_LABELS:
+                raise NncalcError(f"more than {MAX_LABELS:,} labels", **where)  # type: ignore[arg-type]
     except UnicodeDecodeError:
         raise NncalcError("not UTF-8 text", **where) from None  # type: ignore[arg-type]
     except OSError as error:

@@ -21,7 +21,21 @@ LITERAL_SPLIT = re.compile(r"\s*,\s*|\s+")
 NEGATIVE_LITERAL = re.compile(r"-(?:\d|\.\d|inf|nan)", re.IGNORECASE)
 
 
-SEPARATORS = (",", "\t", ";")
+SEPARATORS = (",", "\t", ";", "|")
+
+
+# What a separator is called in messages.
+SEPARATOR_NAMES = {",": "','", "\t": "tab", ";": "';'", "|": "'|'", None: "whitespace"}
+
+
+PERCENT = re.compile(r"([+-]?(?:\d+\.?\d*|\.\d+))\s*%", re.ASCII)
+
+
+INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
+
+
+# A quoted section of a line, up to its closing quote or the end of the line.
+QUOTED = re.compile(r'"[^"]*(?:"|$)')
 
 
 # Input limits (README, "Limits"): a clear error instead of unbounded memory.
@@ -47,6 +61,11 @@ MINUS_LOOKALIKES = "\u2212\u2010\u2011\u2012\u2013\u2014\ufe63\uff0d"
 
 def is_number(token: str) -> bool:
     return NUMBER.fullmatch(token) is not None
+
+
+def looks_numeric(token: str) -> bool:
+    """A number, or a cell meant as one (``10%``): never taken for a name."""
+    return NUMBER.fullmatch(token) is not None or PERCENT.fullmatch(token) is not None
 
 
 def parse_token(
@@ -78,7 +97,10 @@ def parse_token(
 
 
 def _ascii_hint(token: str) -> str | None:
-    """The fix for numbers written with non-ASCII minus signs or digits."""
+    """The fix for numbers written with non-ASCII minus signs or digits, or as percentages."""
+    percent = PERCENT.fullmatch(token)
+    if percent is not None:
+        return f"percentages are not read: write {float(percent.group(1)) / 100!r} for {token}"
     if any(char in MINUS_LOOKALIKES for char in token):
         return "write the minus sign as ASCII '-'"
     if any(char.isdigit() and not char.isascii() for char in token):
@@ -132,10 +154,23 @@ def parse_literal(text: str, operand: str) -> FloatArray:
 
 
 def detect_separator(line: str) -> str | None:
-    """The separator of an input, from its first data line (None: whitespace)."""
+    """The separator of an input, from its first data line (None: whitespace).
+
+    The first of ``, TAB ; |`` the line holds outside double quotes.
+    """
+    if '"' in line:
+        line = QUOTED.sub("", line)
     for separator in SEPARATORS:
         if separator in line:
             return separator
+    return None
+
+
+def other_separator(token: str, separator: str | None) -> str | None:
+    """A separator other than the input's inside a token (mixed separators), if any."""
+    for other in SEPARATORS:
+        if other != separator and other in token:
+            return other
     return None
 
 

@@ -12,7 +12,7 @@ that lays out a probe of edge cases differently is not used.
 polars is imported only once an output is large (render.POLARS_AFTER
 numbers), so one-liners never pay for it; ``NNCALC_NO_POLARS=1`` turns it
 off. Chunks of a large output are formatted and written on a second thread
-(:class:`Background`), by polars or else by :mod:`nncalc.shortest`, while
+(:class:`Background`), by polars or else by ``repr``'s format, while
 the next chunk is read and computed.
 """
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from nncalc.core.arrays import FloatArray
+from nncalc.output.safe import for_record_name, for_record_value
 from nncalc.output.spec import TABLE_ROWS, Base, Bounds, Format, Output, Reduction, Table
 from nncalc.output.text import csv_lines, dumps, format_number, json_value, write, write_rows
 
@@ -262,7 +263,8 @@ class VectorSink:
         else:
             lines = [
                 ",".join(
-                    f"{self._class(i)}:{self._text(v)}" for i, v in zip(indices, row, strict=True)
+                    f"{for_record_value(self._class(i))}:{self._text(v)}"
+                    for i, v in zip(indices, row, strict=True)
                 )
                 for indices, row in zip(order.tolist(), top, strict=True)
             ]
@@ -318,7 +320,10 @@ def write_record(title: str, record: dict[str, Value], output: Output) -> None:
     fmt = output.fmt
     digits = output.digits
     if fmt is Format.plain:
-        lines = [f"{name}={record_text(value, digits)}\n" for name, value in record.items()]
+        lines = [
+            f"{for_record_name(name)}={for_record_value(record_text(value, digits))}\n"
+            for name, value in record.items()
+        ]
         write("".join(lines), flush=True)
     elif fmt is Format.csv:
         values = [record_text(value, digits) for value in record.values()]
@@ -357,7 +362,7 @@ def write_listing(
     """
     columns = list(rows[0])
     if output.fmt is Format.plain:
-        write("".join(f"{row[name]}\n" for row in rows), flush=True)
+        write("".join(f"{for_record_value(str(row[name]))}\n" for row in rows), flush=True)
     elif output.fmt is Format.csv:
         cells = [[record_text(value, None) for value in row.values()] for row in rows]
         write(csv_lines([columns, *cells]), flush=True)

@@ -6,6 +6,7 @@ On a terminal: colour (unless ``NO_COLOR``) and box-drawing characters. When
 
 from __future__ import annotations
 
+import errno
 import sys
 
 from rich import box
@@ -15,6 +16,7 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from nncalc.output.environment import Environment
+from nncalc.output.safe import for_table, visible_controls
 from nncalc.output.spec import Bar, Table
 from nncalc.output.text import rows_written
 
@@ -37,6 +39,8 @@ def render(tables: list[Table], env: Environment | None = None) -> None:
     rows_written()  # rows streamed before the tables come first
     env = Environment() if env is None else env
     terminal = env.stdout_isatty
+    if sys.stdout is None:  # Rich would drop the table silently
+        raise OSError(errno.EBADF, "stdout is closed")
     console = Console(
         file=sys.stdout,
         force_terminal=terminal,
@@ -48,7 +52,27 @@ def render(tables: list[Table], env: Environment | None = None) -> None:
     for index, item in enumerate(tables):
         if index:
             console.print()
-        console.print(_table(item, terminal, console.width))
+        console.print(_table(_visible(item), terminal, console.width))
+
+
+def _visible(item: Table) -> Table:
+    """``item`` with control characters in its text shown as visible escapes.
+
+    Every text of a table may come from the data (labels, header names,
+    config strings): widths are measured on what will be shown, and each
+    text goes to Rich through :func:`for_table`, never as markup.
+    """
+    rows = [[visible_controls(c) if isinstance(c, str) else c for c in row] for row in item.rows]
+    return Table(
+        title=visible_controls(item.title),
+        columns=[visible_controls(column) for column in item.columns],
+        rows=rows,
+        caption=None if item.caption is None else visible_controls(item.caption),
+    )
+
+
+def _cell(cell: str | Bar, fancy: bool) -> Text | str:
+    return _bar(cell.fraction, fancy) if isinstance(cell, Bar) else for_table(cell)
 
 
 def _table(item: Table, fancy: bool, width: int) -> RichTable:
@@ -74,14 +98,14 @@ def _table(item: Table, fancy: bool, width: int) -> RichTable:
     table = _frame(item, fancy)
     for number in shown:
         table.add_column(
-            item.columns[number],
+            for_table(item.columns[number]),
             justify="right" if numeric[number] else "left",
             overflow="fold",
             width=widths.get(number),
         )
     for row in item.rows:
         cells = [row[i] for i in shown]
-        table.add_row(*[_bar(c.fraction, fancy) if isinstance(c, Bar) else c for c in cells])
+        table.add_row(*[_cell(c, fancy) for c in cells])
     return table
 
 
@@ -97,14 +121,14 @@ def _listing(item: Table, fancy: bool, shown: list[int]) -> RichTable:
         for number in shown:
             cell = row[number]
             if isinstance(cell, str):
-                table.add_row(item.columns[number] or "-", cell)
+                table.add_row(for_table(item.columns[number] or "-"), for_table(cell))
     return table
 
 
 def _frame(item: Table, fancy: bool) -> RichTable:
     return RichTable(
-        title=item.title,
-        caption=item.caption,
+        title=for_table(item.title),
+        caption=None if item.caption is None else for_table(item.caption),
         box=box.ROUNDED if fancy else box.ASCII,
         header_style="bold" if fancy else "",
         title_style="bold" if fancy else "",

@@ -17,10 +17,6 @@ from nncalc.core.arrays import FloatArray
 POLARS_AFTER = 150_000
 
 
-# From this many numbers, repr's text is made by NumPy (nncalc.shortest).
-SHORTEST_FROM = 1024
-
-
 class PipeClosed(Exception):
     """The reader of stdout went away (``| head -1``)."""
 
@@ -95,14 +91,12 @@ def csv_lines(rows: Iterable[Sequence[str]]) -> str:
     """Rows of cells as CSV text, quoted by the ``csv`` module where a cell needs it.
 
     For cells that hold text from data (labels, header names, config
-    strings); rows of numbers are written directly (:func:`format_rows`).
+    strings): control characters are shown as visible escapes, so each row
+    is one line; rows of numbers are written directly (:func:`format_rows`).
     """
-    import csv
-    import io
+    from nncalc.output.safe import csv_row
 
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
-    return buffer.getvalue()
+    return "".join(csv_row(row) for row in rows)
 
 
 def format_number(value: float, digits: int | None = None) -> str:
@@ -138,11 +132,6 @@ def format_rows(values: FloatArray, digits: int | None, first_row: int | None = 
     """
     if values.size == 0:
         return ""
-    if digits is None and first_row is None and values.size >= SHORTEST_FROM:
-        from nncalc.output import shortest
-
-        if shortest.USABLE:
-            return shortest.rows_text(values)
     spec = "%r" if digits is None else f"%.{digits}g"
     line = ",".join([spec] * values.shape[1]) + "\n"
     if first_row is not None:
@@ -158,7 +147,7 @@ def write_rows(values: FloatArray, digits: int | None, *, first_row: int | None 
 
     Large outputs are formatted and written on a second thread while the next
     chunk is read: by polars when it is installed (and NNCALC_NO_POLARS is
-    not set), else by :mod:`nncalc.shortest`; the text is repr's either way.
+    not set), else by ``repr``'s format; the text is repr's either way.
     See :mod:`nncalc.fastcsv`.
     """
     global _background, _numbers_written

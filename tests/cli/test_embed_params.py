@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from nncalc.core.model_configs import families, preset_names, presets
-from tests.conftest import ROOT, one_line_error, run, run_process
+from tests.conftest import ROOT, ok, one_line_error, run, run_process
 
 RECORD_KEYS = [
     "vocab_size",
@@ -573,12 +573,21 @@ def test_unknown_preset_lists_the_known_ones() -> None:
         (["--d-model", "768"], "--vocab-size is required (or pass --config or --preset)"),
         (["--vocab-size", "100"], "--d-model is required (or pass --config or --preset)"),
         (["-V", "100", "-D", "8", "--batch-size", "2"], "--batch-size: needs a sequence length"),
-        (["--preset", "t5-small", "--max-len", "0"], "'--max-len'"),
-        (["--preset", "gpt2", "--pad-to-multiple", "0"], "'--pad-to-multiple'"),
-        (["--preset", "gpt2", "--batch-size", "0"], "'--batch-size'"),
-        (["-V", "-5", "-D", "8"], "'--vocab-size'"),
-        (["--preset", "gpt2", "--dtype", "fp12"], "'--dtype'"),
-        (["--preset", "gpt2", "--type-vocab-size", "-1"], "'--type-vocab-size'"),
+        (["--preset", "t5-small", "--max-len", "0"], "--max-len: '0': max_len must be a positive"),
+        (
+            ["--preset", "gpt2", "--pad-to-multiple", "0"],
+            "--pad-to-multiple: '0': pad_to_multiple must",
+        ),
+        (
+            ["--preset", "gpt2", "--batch-size", "0"],
+            "--batch-size: '0': batch_size must be a positive",
+        ),
+        (["-V", "-5", "-D", "8"], "--vocab-size: '-5': vocab_size must be a positive"),
+        (["--preset", "gpt2", "--dtype", "fp12"], "--dtype: 'fp12': unknown dtype"),
+        (
+            ["--preset", "gpt2", "--type-vocab-size", "-1"],
+            "--type-vocab-size: '-1': type_vocab_size must be",
+        ),
     ],
 )
 def test_bad_flags_are_one_line_errors(args: list[str], message: str) -> None:
@@ -600,3 +609,32 @@ def test_no_network_and_no_hub_libraries(monkeypatch: pytest.MonkeyPatch, tmp_pa
     for source in (ROOT / "nncalc").rglob("*.py"):
         text = source.read_text()
         assert not re.search(r"^\s*(import|from)\s+(transformers|huggingface_hub)", text, re.M)
+
+
+@pytest.mark.parametrize("flag", ["-V", "-D", "--max-len", "--batch-size", "--pad-to-multiple"])
+def test_a_size_of_thousands_of_digits_is_refused_by_name(flag: str) -> None:
+    args = ["-V", "10", "-D", "4", "-L", "8", flag, "9" * 5000]
+    line = one_line_error(run("embed-params", *args))
+    assert "must be at most 10**18, got a whole number of 5,000 digits" in line
+
+
+@pytest.mark.parametrize("spelling", ["bf16", "BFloat16", "torch.bfloat16", "BF16"])
+def test_dtype_spellings_any_case(spelling: str) -> None:
+    out = ok("embed-params", "-V", "10", "-D", "4", "--dtype", spelling, "-f", "plain")
+    assert "dtype=bf16" in out.splitlines() and "bytes=80" in out.splitlines()
+
+
+def test_a_configs_torch_dtype_is_the_default_dtype(tmp_path: Path) -> None:
+    config = tmp_path / "config.json"
+    config.write_text('{"vocab_size": 10, "hidden_size": 4, "torch_dtype": "float16"}')
+    lines = ok("embed-params", "--config", str(config), "-f", "plain").splitlines()
+    assert "dtype=fp16" in lines and "bytes=80" in lines
+    flagged = ok("embed-params", "--config", str(config), "--dtype", "int8", "-f", "plain")
+    assert "bytes=40" in flagged.splitlines()
+
+
+def test_bytes_have_units_in_tables_and_raw_integers_elsewhere() -> None:
+    args = ["embed-params", "--preset", "llama-3-8b", "--dtype", "bf16"]
+    table = ok(*args, "-f", "table")
+    assert "1.96 GiB (2.10 GB)" in table
+    assert "bytes=2101346304" in ok(*args, "-f", "plain").splitlines()

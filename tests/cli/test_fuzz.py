@@ -546,7 +546,10 @@ def test_nul_bytes_and_bad_utf8_on_stdin() -> None:
     line = one_line_error(run("softmax", input=b"1,2\n3,\x004\n"))
     assert line == "nncalc: error: LOGITS row 2, column 2: '\\x004': not a number"
     line = one_line_error(run("softmax", input=b"1,2\n\xff,3\n"))
-    assert line == "nncalc: error: LOGITS: input is not UTF-8 text"
+    assert line == (
+        "nncalc: error: LOGITS: line 2, column 1: not UTF-8 (byte 0xFF) "
+        "(convert it to UTF-8, e.g. with iconv -f latin1 -t utf-8)"
+    )
 
 
 def test_empty_lines_only() -> None:

@@ -393,6 +393,7 @@ def _run_with_terminal_stderr(args: list[str]) -> tuple[bytes, bytes]:
     return out, err
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
 def test_progress_bar_on_a_terminal_only_for_long_runs() -> None:
     out, err = _run_with_terminal_stderr(LONG[1:])

@@ -96,29 +96,67 @@ def _rows(z: np.ndarray, w: np.ndarray, temperature: float) -> Rows:
         scale = mpmath.ldexp(1, -bits) / mpmath.mpf(temperature)
         log_p = _log_softmax(zi, scale, many)
         log_q = _log_softmax(wi, scale, many)
-        d = [None if g is None else g * scale for g in gaps]
-        # log q_k - log p_k = d_k - C, e^C = sum_j e^((w_j - w_r + z_r) / T) / sum_j e^(z_j / T)
-        # = sum_j p_j e^d_j (+ q's classes where p = 0), so with sum p = 1 exactly
-        # e^C - 1 = sum p_j expm1(d_j) + those classes - p's classes where q = 0.
+        # log q_k - log p_k = d_k - C with d_k = gaps_k * scale and
+        # e^C = sum_j e^((w_j - w_r + z_r) / T) / sum_j e^(z_j / T) = sum_j e^(e_j scale + l),
+        # e_j = w_j - max z - (w_r - z_r) (integers) and l = log p at max z.
         top_z = max(n for n in zi if n is not None)
-        excess = []
-        for count, lp, b, dk in zip(many, log_p, wi, d, strict=True):
-            if lp is not None and dk is not None:
-                near = abs(dk) <= 1
-                part = (
-                    mpmath.exp(lp) * mpmath.expm1(dk)
-                    if near
-                    else mpmath.exp(lp + dk) - mpmath.exp(lp)
-                )
-                excess.append(count * part)
-            elif lp is None and b is not None:  # p = 0 < q
-                shift = (b - top_z - base) * scale + log_p[zi.index(top_z)]
-                excess.append(count * mpmath.exp(shift))
-            elif lp is not None:  # q = 0 < p: this p is missing from sum_k p_k e^d_k
-                excess.append(-count * mpmath.exp(lp))
-        constant = mpmath.log1p(sum(excess, mpmath.mpf(0)))
-        ratio = [None if dk is None else dk - constant for dk in d]
+        l_top = log_p[zi.index(top_z)]
+        terms = []
+        missing = mpmath.mpf(0)
+        for count, lp, b, g in zip(many, log_p, wi, gaps, strict=True):
+            if b is not None:
+                terms.append((count, b - top_z - base, None if g is None else lp, g))
+            elif lp is not None:  # q = 0 < p
+                missing += count * mpmath.exp(lp)
+        ratio = _ratios(terms, gaps, missing, scale, l_top)
     return Rows(many, log_p, log_q, ratio)
+
+
+def _ratios(
+    terms: list[tuple[int, int, Any, int | None]],
+    gaps: list[int | None],
+    missing: Any,
+    scale: Any,
+    l_top: Any,
+) -> list[Any]:
+    """d_k - C per class (None unless both logits are finite), C = log sum_j e^(e_j scale + l).
+
+    ``terms`` are (count, e_j, log p_j, g_j; None for both where p = 0) for
+    the classes where q > 0; ``missing`` is the mass of p where q = 0. Near rows (every
+    exponent <= 1): e^C - 1 = sum p_j expm1(d_j) + (q's classes where p = 0)
+    - missing, with sum p = 1 used exactly, so C keeps digits relative to the
+    d's. Otherwise C = m + log(sum_j e^(x_j - m)) around the largest exponent
+    m, and d_k - m comes from the integers, so a huge C cancels exactly.
+    """
+    exponents = [e * scale + l_top for _, e, _, _ in terms]
+    if max(exponents) <= 1:
+        excess = [
+            count * _excess_term(lp, g, x, scale)
+            for (count, _, lp, g), x in zip(terms, exponents, strict=True)
+        ]
+        constant = mpmath.log1p(sum(excess, -missing))
+        return [None if g is None else g * scale - constant for g in gaps]
+    largest = max(range(len(terms)), key=lambda k: exponents[k])
+    e_top = terms[largest][1]
+    rest = _total(count * mpmath.exp((e - e_top) * scale) for count, e, _, _ in terms)
+    # d_k - C = (g_k - e_top) scale - l - log(rest): g_k - e_top = w_k - z_k - w_top + max z.
+    shift = l_top + mpmath.log(rest)
+    return [None if g is None else (g - e_top) * scale - shift for g in gaps]
+
+
+def _excess_term(lp: Any, g: int | None, exponent: Any, scale: Any) -> Any:
+    """q_j - p_j, scaled by e^-C (so = p_j expm1(d_j)); q_j alone where p = 0.
+
+    e^exponent comes from the integers; log p_j of a far class carries an
+    absolute error (1e-100 of 1e104 is 1e4), so p_j e^d_j is never formed
+    from it, and p_j alone only where it is negligible anyway.
+    """
+    if g is None:
+        return mpmath.exp(exponent)
+    d = g * scale
+    return (
+        mpmath.exp(lp) * mpmath.expm1(d) if abs(d) <= 1 else mpmath.exp(exponent) - mpmath.exp(lp)
+    )
 
 
 def _digits_lost(gaps: list[int | None], bits: int, temperature: float) -> int:

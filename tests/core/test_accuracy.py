@@ -21,6 +21,7 @@ import math
 import runpy
 from contextlib import redirect_stdout
 from io import StringIO
+from typing import Any
 
 import numpy as np
 import pytest
@@ -34,10 +35,7 @@ from nncalc.core.xent import log_predictions
 from tests import accuracy_reference as reference
 from tests.accuracy_cases import KLFamily, kl_families, long_pairs, near_pairs, random_pairs
 from tests.conftest import ROOT, run
-
-# The references are remembered per process (tests/accuracy_reference.py) and
-# the README table test reuses them all: under xdist one worker runs this module.
-pytestmark = pytest.mark.xdist_group("accuracy")
+from tests.core.logits_cases import logit_families
 
 SOFTMAX_TARGET = 2e-14  # softmax, log-softmax, cross-entropy, entropy
 KL_TARGET = 1e-12  # KL and JS while >= 1e-6
@@ -48,6 +46,12 @@ TEMPERATURES = [0.01, 0.1, 0.37, 1.0, 3.3, 100.0]
 
 def rng(seed: int) -> np.random.RandomState:
     return np.random.RandomState(seed)
+
+
+def slow_if_wide(name: str, value: Any = None) -> Any:
+    """A parameter, marked slow when its rows have 10^5 entries (minutes of mpmath)."""
+    marks = [pytest.mark.slow] if "10^5" in name else []
+    return pytest.param(name if value is None else value, marks=marks, id=name)
 
 
 # --- softmax and log-softmax -------------------------------------------------
@@ -94,7 +98,7 @@ def softmax_families() -> dict[str, list[tuple[np.ndarray, float]]]:
 SOFTMAX_FAMILIES = softmax_families()
 
 
-@pytest.mark.parametrize("family", list(SOFTMAX_FAMILIES))
+@pytest.mark.parametrize("family", [slow_if_wide(name) for name in SOFTMAX_FAMILIES])
 def test_softmax_and_log_softmax_within_2e_14(family: str) -> None:
     for z, t in SOFTMAX_FAMILIES[family]:
         probabilities, logs = reference.softmax_and_log(z, t)
@@ -175,6 +179,7 @@ def test_cross_entropy_from_logits(family: str) -> None:
             assert value == math.inf
 
 
+@pytest.mark.slow
 def test_cross_entropy_over_10_to_the_5_classes() -> None:
     z, t = SOFTMAX_FAMILIES["10^5 logits"][0]  # references are cached across tests
     _, logs = reference.softmax_and_log(z, t)
@@ -260,7 +265,7 @@ def family_id(family: KLFamily) -> str:
     return family.name
 
 
-@pytest.mark.parametrize("family", FAMILIES, ids=family_id)
+@pytest.mark.parametrize("family", [slow_if_wide(f.name, f) for f in FAMILIES])
 def test_kl_meets_the_target_and_is_never_negative(family: KLFamily) -> None:
     worst = 0.0
     for p, q in family.pairs:
@@ -489,15 +494,20 @@ def test_softmax_sums_to_one_and_log_softmax_is_not_positive(z: list[float], t: 
 # --- the README table -------------------------------------------------------------
 
 
+@pytest.mark.slow  # every KL family's reference, 10^5 classes included
 def test_readme_accuracy_table_is_what_the_script_prints() -> None:
     output = StringIO()
     with redirect_stdout(output):
         runpy.run_path(str(ROOT / "scripts" / "accuracy_table.py"), run_name="__main__")
-    table = output.getvalue()
+    table, logits_table = output.getvalue().split("\n\n")
+    table += "\n"
     assert table.startswith("| case | KL | nncalc |")
     assert table.count("\n") == len(FAMILIES) + 2
+    assert logits_table.startswith("| from logits | KL | nncalc |")
+    assert logits_table.count("\n") == len(LOGIT_FAMILIES) + 2
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert table in readme, "README's accuracy table is stale: run scripts/accuracy_table.py"
+    assert logits_table in readme, "README's accuracy table is stale: run scripts/accuracy_table.py"
 
 
 def test_the_table_shows_nncalc_within_the_targets() -> None:
@@ -508,7 +518,20 @@ def test_the_table_shows_nncalc_within_the_targets() -> None:
         assert "negative" not in nncalc_cell
 
 
-def table_lines() -> list[str]:
+def table_lines(header: str = "| case | KL | nncalc |", count: int = len(FAMILIES)) -> list[str]:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = readme.index("| case | KL | nncalc |")
-    return readme[start:].splitlines()[2 : 2 + len(FAMILIES)]
+    start = readme.index(header)
+    return readme[start:].splitlines()[2 : 2 + count]
+
+
+LOGIT_FAMILIES = logit_families(wide=True)
+
+
+def test_the_logits_table_shows_nncalc_within_the_targets() -> None:
+    lines = table_lines("| from logits | KL | nncalc |", len(LOGIT_FAMILIES))
+    for family, line in zip(LOGIT_FAMILIES, lines, strict=True):
+        assert line.startswith(f"| {family.name} |")
+        nncalc_cell = line.split(" | ")[2]
+        exponent = int(nncalc_cell.removeprefix("< 1e").removeprefix("≤ 1e"))
+        assert 10.0**exponent <= family.target, line
+        assert "negative" not in nncalc_cell

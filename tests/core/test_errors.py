@@ -171,7 +171,12 @@ CASES: list[tuple[str, Callable[[], object], str | None, Kind | None]] = [
     ("validate", lambda: validate_distribution([[0.5, 0.6]]), None, Kind.UNNORMALIZED),
     ("class-indices", lambda: class_indices(np.array([1e30]), 3), None, None),
     ("pair-rows", lambda: pair_rows(np.ones((2, 2)), np.ones((3, 2))), None, None),
-    ("log-predictions-eps", lambda: log_predictions([ROW], eps=0.0), "eps", None),
+    ("log-predictions-eps", lambda: log_predictions([ROW], eps=-0.1), "eps", None),
+    ("log-predictions-eps-half", lambda: log_predictions([ROW], eps=0.5), "eps", None),
+    ("validate-tol", lambda: validate_distribution([ROW], tol=1.0), "tol", None),
+    ("kl-zero-row-any-tol", lambda: kl_divergence([0.0, 0.0], ROW, tol=0.9), None, None),
+    ("embed-dtype-alias-unknown", lambda: embedding_params(8, 8, dtype="float12"), "dtype", None),
+    ("embed-vocab-huge", lambda: embedding_params(10**5000, 8), "vocab_size", None),
     ("nll-rows", lambda: nll_rows(np.array([0, 1]), np.zeros((3, 2))), None, None),
     ("index-xent-rows", lambda: index_xent_rows(np.array([0, 1]), np.zeros((3, 2))), None, None),
     ("sgd-one-column", lambda: sgd.problem_from_rows(np.ones((3, 1))), None, None),
@@ -219,6 +224,26 @@ CASES: list[tuple[str, Callable[[], object], str | None, Kind | None]] = [
     (
         "configs-type",
         lambda: models.resolve(_config({"vocab_size": "8", "d_model": 4}), models.Flags()),
+        "config",
+        None,
+    ),
+    (
+        "configs-dtype-flag",
+        lambda: models.resolve(None, models.Flags(vocab_size=8, d_model=8, dtype="fp12")),
+        "dtype",
+        None,
+    ),
+    (
+        "configs-dtype-field",
+        lambda: models.resolve(
+            _config({"vocab_size": 8, "d_model": 4, "torch_dtype": "fp12"}), models.Flags()
+        ),
+        "config",
+        Kind.CONFIG_DTYPE,
+    ),
+    (
+        "configs-huge-field",
+        lambda: models.resolve(_config({"vocab_size": 10**19, "d_model": 4}), models.Flags()),
         "config",
         None,
     ),

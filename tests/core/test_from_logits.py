@@ -292,7 +292,9 @@ def test_kl_js_entropy_xent_against_mpmath(case: tuple[np.ndarray, np.ndarray, f
     z, w, t = case
     checks = [
         (kl_logits_rows(z, w, t)[0], reference.kl(z, w, t)),
-        (js_logits_rows(z, w, t)[0], reference.js(z, w, t)),
+        # The textbook form (1/2 KL(P||M) + 1/2 KL(Q||M), raised in precision until
+        # it converges): the tanh form's ratio is wrong for masked classes at small T.
+        (js_logits_rows(z, w, t)[0], reference.js_textbook(z, w, t)),
         (xent_logits_rows(z, w, t)[0], reference.xent(z, w, t)),
         (entropy_logits_rows(z, t)[0], reference.entropy(z, t)),
     ]

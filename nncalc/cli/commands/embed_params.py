@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from nncalc.cli.options import DigitsOpt, FormatOpt
 from nncalc.cli.pipeline import run_record
 from nncalc.cli.steps.embed import EmbedParams
-from nncalc.core.embeddings import DTYPE_BYTES
+from nncalc.core.dtypes import canonical_dtype, dtype_spellings
+from nncalc.core.limits import MAX_JSON_INT_DIGITS, MAX_SIZE_TEXT, check_size
+from nncalc.errors import NncalcError
 from nncalc.output.spec import Format
 
 
@@ -19,7 +21,51 @@ class Positions(str, Enum):
     none = "none"
 
 
-DtypeChoice = Enum("DtypeChoice", {name: name for name in DTYPE_BYTES}, type=str)  # type: ignore[misc]
+def size(param: str, *, minimum: int = 1) -> Any:
+    """A Typer callback: a size option's text as a whole number in [minimum, MAX_SIZE].
+
+    Checked by the core's ``check_size``, so every bad value is nncalc's own
+    one-line error naming the option (exit 2); a number of thousands of
+    digits is refused by its length, never converted.
+    """
+
+    def callback(value: str | None) -> int | None:
+        if value is None:
+            return None
+        text = value.strip()
+        digits = text.removeprefix("-").removeprefix("+")
+        need = "a positive whole number" if minimum == 1 else "a whole number, zero or more"
+        if not (digits.isascii() and digits.isdigit()):
+            raise NncalcError(f"{param} must be {need}", param=param, token=text[:80])
+        if len(digits) > MAX_JSON_INT_DIGITS:
+            negative = text.startswith("-")
+            message = (
+                f"{param} must be {need}"
+                if negative
+                else f"{param} must be at most {MAX_SIZE_TEXT}"
+            )
+            sign = "negative " if negative else ""
+            raise NncalcError(
+                f"{message}, got a {sign}whole number of {len(digits):,} digits", param=param
+            )
+        return check_size(param, int(text), minimum=minimum)
+
+    return callback
+
+
+def _int(value: str | int | None) -> int | None:
+    """A size option's value (the callback made it an int already)."""
+    return None if value is None else int(value)
+
+
+def complete_dtype(incomplete: str) -> list[str]:
+    """Shell completion of --dtype: every spelling nncalc knows."""
+    return [name for name in dtype_spellings() if name.startswith(incomplete.lower())]
+
+
+def check_dtype(value: str | None) -> str | None:
+    """--dtype at parse time: any known spelling, any case, as its canonical name."""
+    return None if value is None else canonical_dtype(value)
 
 
 def complete_preset(incomplete: str) -> list[str]:
@@ -30,12 +76,20 @@ def complete_preset(incomplete: str) -> list[str]:
 
 
 VocabSizeOpt = Annotated[
-    int | None,
-    typer.Option("--vocab-size", "-V", min=1, metavar="V", help="Vocabulary size V."),
+    str | None,
+    typer.Option(
+        "--vocab-size", "-V", callback=size("vocab_size"), metavar="V", help="Vocabulary size V."
+    ),
 ]
 DModelOpt = Annotated[
-    int | None,
-    typer.Option("--d-model", "-D", min=1, metavar="D", help="Embedding width D (hidden size)."),
+    str | None,
+    typer.Option(
+        "--d-model",
+        "-D",
+        callback=size("d_model"),
+        metavar="D",
+        help="Embedding width D (hidden size).",
+    ),
 ]
 TiedOpt = Annotated[
     bool | None,
@@ -47,11 +101,11 @@ TiedOpt = Annotated[
     ),
 ]
 MaxLenOpt = Annotated[
-    int | None,
+    str | None,
     typer.Option(
         "--max-len",
         "-L",
-        min=1,
+        callback=size("max_len"),
         metavar="L",
         help="Context length L: the learned position table's length (see --positions) "
         "and the output's sequence length.",
@@ -84,34 +138,45 @@ PresetOpt = Annotated[
     ),
 ]
 PadToMultipleOpt = Annotated[
-    int | None,
+    str | None,
     typer.Option(
         "--pad-to-multiple",
         metavar="M",
-        min=1,
+        callback=size("pad_to_multiple"),
         help="Pad the vocabulary up to a multiple of M, as nanoGPT does (50257 -> 50304).",
     ),
 ]
 TypeVocabSizeOpt = Annotated[
-    int | None,
+    str | None,
     typer.Option(
         "--type-vocab-size",
-        min=0,
+        callback=size("type_vocab_size", minimum=0),
         metavar="N",
         help="Rows of a token-type table (BERT: 2); 0 for none.",
     ),
 ]
 BatchSizeOpt = Annotated[
-    int | None,
+    str | None,
     typer.Option(
         "--batch-size",
         "-B",
-        min=1,
+        callback=size("batch_size"),
         metavar="B",
         help="Batch size B for the embedding output's shape (B, L, D) and bytes.",
     ),
 ]
-DtypeOpt = Annotated[DtypeChoice, typer.Option("--dtype", help="Parameter type, for bytes.")]
+DtypeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--dtype",
+        metavar="DTYPE",
+        callback=check_dtype,
+        autocompletion=complete_dtype,
+        help="Parameter type, for bytes: fp32, bf16, fp16, int8, int4, ... or a PyTorch name"
+        " such as bfloat16, any case (default: the config's torch_dtype/dtype, else fp32).",
+        show_default=False,
+    ),
+]
 
 
 def embed_params(
@@ -125,7 +190,7 @@ def embed_params(
     pad_to_multiple: PadToMultipleOpt = None,
     type_vocab_size: TypeVocabSizeOpt = None,
     batch_size: BatchSizeOpt = None,
-    dtype: DtypeOpt = DtypeChoice["fp32"],
+    dtype: DtypeOpt = None,
     fmt: FormatOpt = Format.auto,
     digits: DigitsOpt = None,
 ) -> None:
@@ -134,16 +199,16 @@ def embed_params(
     Example: nncalc embed-params --preset llama-3-8b --dtype bf16
     """
     step = EmbedParams(
-        vocab_size=vocab_size,
-        d_model=d_model,
+        vocab_size=_int(vocab_size),
+        d_model=_int(d_model),
         tied=tied,
-        max_len=max_len,
+        max_len=_int(max_len),
         learned_positions=None if positions is None else positions is Positions.learned,
         config=config,
         preset=preset,
-        pad_to_multiple=pad_to_multiple,
-        type_vocab_size=type_vocab_size,
-        batch_size=batch_size,
-        dtype=dtype.value,
+        pad_to_multiple=_int(pad_to_multiple),
+        type_vocab_size=_int(type_vocab_size),
+        batch_size=_int(batch_size),
+        dtype=dtype,
     )
     run_record(step, fmt, digits)

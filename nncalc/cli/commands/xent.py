@@ -10,12 +10,14 @@ from nncalc.cli.options import (
     NormalizeOpt,
     TemperatureOpt,
     TolOpt,
+    domain,
     operand,
     scalar_output,
 )
 from nncalc.cli.pipeline import Scalars, run_scalars
 from nncalc.cli.steps.xent import CrossEntropy, Predictions
 from nncalc.core.arrays import DEFAULT_TOL
+from nncalc.core.xent import check_eps
 
 TARGET_HELP = "Class index (0-based), distribution, '-' or @file (one index or row per line)."
 PRED_HELP = "Predicted probabilities (or logits with --logits), '-' or @file."
@@ -30,8 +32,10 @@ EpsOpt = Annotated[
     float | None,
     typer.Option(
         "--eps",
-        help="Clip PRED to [E, 1-E] and renormalise (scikit-learn log_loss).",
+        help="Clip PRED to [E, 1-E] without renormalising, as scikit-learn >= 1.5 log_loss"
+        " (E in [0, 0.5)).",
         metavar="E",
+        callback=domain(check_eps),
     ),
 ]
 LabelSmoothingOpt = Annotated[

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nncalc.cli import startup
-from nncalc.cli.pipeline import ScalarStep, VectorStep
+from nncalc.cli.pipeline import ScalarStep, ShownRows, VectorStep
 from nncalc.core.arrays import FloatArray
 from nncalc.core.distribution import as_distribution, pair_rows, validate_distribution
 from nncalc.core.divergence import entropy_rows, js_rows, kl_rows
-from nncalc.core.softmax import log_softmax, softmax
+from nncalc.core.from_logits import entropy_logits_rows, js_logits_rows, kl_logits_rows
+from nncalc.core.softmax import check_logits, log_softmax, softmax
 from nncalc.errors import NncalcError
 from nncalc.io.reader import Chunk
 from nncalc.output.spec import Base, Output, Table
@@ -24,6 +25,9 @@ else:  # loaded when a table is drawn
 
 # A table builder of a divergence: (value, P, Q, labels, base=, output=) -> tables.
 TableBuilder = Callable[..., list[Table]]
+# A divergence of paired rows of probabilities, and the same from logits at T.
+PairRows = Callable[[FloatArray, FloatArray], FloatArray]
+LogitPairRows = Callable[[FloatArray, FloatArray, float], FloatArray]
 
 
 def check_temperature(temperature: float) -> None:
@@ -66,6 +70,18 @@ class Distributions:
         self.normalize = normalize
         self.tol = tol
 
+    def logits_of(self, chunk: Chunk) -> FloatArray:
+        """A chunk's rows as logits, checked (NaN, all -inf) and named on error."""
+        with chunk.locate():
+            check_logits(chunk.values)
+        return chunk.values
+
+    def shown(self, row: FloatArray) -> FloatArray:
+        """A row as the distribution a table shows (softmax of logits)."""
+        if self.logits:
+            return np.asarray(softmax(row, self.temperature), dtype=np.float64)
+        return shown(row)
+
     def rows(self, chunk: Chunk) -> FloatArray:
         """A chunk's rows as distributions, checked but not divided.
 
@@ -88,7 +104,7 @@ class Divergence(ScalarStep):
     def __init__(
         self,
         name: str,
-        divergence: Callable[[FloatArray, FloatArray], FloatArray],
+        divergences: tuple[PairRows, LogitPairRows],
         builder: Callable[[], TableBuilder],
         operands: tuple[str | None, str | None],
         how: Distributions,
@@ -96,7 +112,7 @@ class Divergence(ScalarStep):
         p, q = operands
         super().__init__([(p, "P"), (q, "Q")])
         self.name = name
-        self.divergence = divergence
+        self.divergence, self.from_logits = divergences
         self.builder = builder
         self.how = how
         self.last: tuple[FloatArray, FloatArray] = (np.zeros(0), np.zeros(0))
@@ -104,6 +120,10 @@ class Divergence(ScalarStep):
     def rows(self, chunks: Sequence[Chunk]) -> tuple[FloatArray, None]:
         same_width(chunks)
         p_chunk, q_chunk = chunks
+        if self.how.logits:  # in log space: finite and exact at any logit gap
+            p, q = pair_rows(self.how.logits_of(p_chunk), self.how.logits_of(q_chunk))
+            self.last = (p[-1], q[-1])
+            return self.from_logits(p, q, self.how.temperature), None
         p, q = pair_rows(self.how.rows(p_chunk), self.how.rows(q_chunk))
         self.last = (p[-1], q[-1])
         return self.divergence(p, q), None
@@ -111,18 +131,18 @@ class Divergence(ScalarStep):
     def tables(
         self, value: float, names: list[str] | None, output: Output, base: Base
     ) -> list[Table]:
-        p, q = self.last
-        return self.builder()(value, shown(p), shown(q), names, base=base, output=output)
+        p, q = (self.how.shown(row) for row in self.last)
+        return self.builder()(value, p, q, names, base=base, output=output)
 
 
 def KL(p: str | None, q: str | None, how: Distributions) -> Divergence:
     """D_KL(P || Q) per row."""
-    return Divergence("kl", kl_rows, lambda: reports.kl_tables, (p, q), how)
+    return Divergence("kl", (kl_rows, kl_logits_rows), lambda: reports.kl_tables, (p, q), how)
 
 
 def JS(p: str | None, q: str | None, how: Distributions) -> Divergence:
     """Jensen-Shannon divergence per row."""
-    return Divergence("js", js_rows, lambda: reports.js_tables, (p, q), how)
+    return Divergence("js", (js_rows, js_logits_rows), lambda: reports.js_tables, (p, q), how)
 
 
 class Entropy(ScalarStep):
@@ -135,6 +155,10 @@ class Entropy(ScalarStep):
         self.last: FloatArray = np.zeros(0)
 
     def rows(self, chunks: Sequence[Chunk]) -> tuple[FloatArray, None]:
+        if self.how.logits:  # in log space
+            logits = self.how.logits_of(chunks[0])
+            self.last = logits[-1]
+            return entropy_logits_rows(logits, self.how.temperature), None
         rows = self.how.rows(chunks[0])
         self.last = rows[-1]
         return entropy_rows(rows), None
@@ -142,7 +166,8 @@ class Entropy(ScalarStep):
     def tables(
         self, value: float, names: list[str] | None, output: Output, base: Base
     ) -> list[Table]:
-        return reports.entropy_tables(value, shown(self.last), names, base=base, output=output)
+        shown_row = self.how.shown(self.last)
+        return reports.entropy_tables(value, shown_row, names, base=base, output=output)
 
 
 class Softmax(VectorStep):
@@ -170,10 +195,6 @@ class Softmax(VectorStep):
             return np.asarray(function(chunk.values, self.temperature), dtype=np.float64)
 
     def tables(
-        self,
-        rows: list[tuple[FloatArray, FloatArray]],
-        count: int,
-        names: list[str] | None,
-        output: Output,
+        self, rows: ShownRows, count: int, names: list[str] | None, output: Output
     ) -> list[Table]:
         return reports.softmax_tables(rows, count, names, log=self.log, top=self.top, output=output)

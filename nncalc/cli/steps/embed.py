@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from nncalc.cli.pipeline import RecordStep
+from nncalc.core.dtypes import DEFAULT_DTYPE
 from nncalc.core.embeddings import embedding_params
 from nncalc.errors import NncalcError
 from nncalc.output.sinks import write_listing, write_record
-from nncalc.output.spec import Output
+from nncalc.output.spec import Format, Output
+from nncalc.output.units import format_bytes
 
 
 class EmbedParams(RecordStep):
@@ -27,7 +29,7 @@ class EmbedParams(RecordStep):
         pad_to_multiple: int | None,
         type_vocab_size: int | None,
         batch_size: int | None,
-        dtype: str,
+        dtype: str | None,
     ) -> None:
         self.flags: dict[str, Any] = {
             "vocab_size": vocab_size,
@@ -36,12 +38,12 @@ class EmbedParams(RecordStep):
             "learned_positions": learned_positions,
             "max_len": max_len,
             "type_vocab_size": type_vocab_size,
+            "dtype": dtype,
         }
         self.config = config
         self.preset = preset
         self.pad_to_multiple = pad_to_multiple
         self.batch_size = batch_size
-        self.dtype = dtype
 
     def write(self, output: Output) -> None:
         from nncalc.core import model_configs as models
@@ -72,11 +74,15 @@ class EmbedParams(RecordStep):
             tied=model.tied,
             max_len=model.max_len,
             learned_positions=model.learned_positions,
-            dtype=self.dtype,
+            dtype=model.dtype or DEFAULT_DTYPE,
             type_vocab_size=model.type_vocab_size,
             position_offset=model.position_offset,
             pad_to_multiple=self.pad_to_multiple,
             batch_size=self.batch_size,
         )
         record.update(model.provenance())
+        if output.fmt is Format.table:  # people read units; programs get raw integers
+            for key in ("bytes", "output_bytes"):
+                if isinstance(count := record.get(key), int):
+                    record[key] = format_bytes(count)
         write_record("embedding parameters", record, output)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import sys
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -43,34 +44,20 @@ def check_rates(lr: float, noise: float | None) -> None:
         raise NncalcError("noise must be a number >= 0", operand="--noise", token=repr(noise))
 
 
-class Sizes:
+class Sizes(NamedTuple):
     """The run's sizes as given (None: not given, the default applies)."""
 
-    __slots__ = ("batch_size", "epochs", "features", "noise", "samples", "seed", "seeds")
-
-    def __init__(
-        self,
-        *,
-        samples: int | None,
-        features: int | None,
-        noise: float | None,
-        batch_size: int | None,
-        epochs: int | None,
-        seeds: int | None,
-        seed: int | None,
-    ) -> None:
-        self.samples = samples
-        self.features = features
-        self.noise = noise
-        self.batch_size = batch_size
-        self.epochs = epochs
-        self.seeds = seeds
-        self.seed = seed
+    samples: int | None
+    features: int | None
+    noise: float | None
+    batch_size: int | None
+    epochs: int | None
+    seeds: int | None
+    seed: int | None
 
     def given(self) -> dict[str, object]:
         """Every size as its option, in the order errors name them."""
-        order = ("samples", "features", "noise", "batch_size", "epochs", "seeds", "seed")
-        return {f"--{name.replace('_', '-')}": getattr(self, name) for name in order}
+        return {f"--{name.replace('_', '-')}": value for name, value in self._asdict().items()}
 
 
 class SgdRun(RecordStep):
@@ -122,7 +109,8 @@ class SgdRun(RecordStep):
         not_with("--data (the data decides)", given)
         (operand,) = open_operands([(self.data, "--data")], environment.current())
         label = {"-": "stdin"}.get(self.data, self.data if self.data.startswith("@") else "literal")
-        return read_problem(operand), label
+        check = functools.partial(self._check_cost, reading=True)
+        return read_problem(operand, check), label
 
     def _setup(self, problem: sgd_core.Problem, label: str) -> sgd_core.Setup:
         sizes = self.sizes
@@ -145,21 +133,37 @@ class SgdRun(RecordStep):
             epochs=SGD_EPOCHS if sizes.epochs is None else sizes.epochs,
         )
 
-    def _compare(self, problem: sgd_core.Problem, setup: sgd_core.Setup) -> sgd_core.Comparison:
-        """Run GD and the SGD seeds, within the limits, with a bar if the run is long."""
-        seeds = SGD_SEEDS if self.sizes.seeds is None else self.sizes.seeds
-        epochs = setup.epochs
-        per_epoch = -(-problem.samples // setup.batch_size)
-        updates = epochs * (1 + per_epoch * seeds)
-        gradients = epochs * problem.samples * (1 + seeds)
-        work = gradients * problem.dimension
+    def _check_cost(
+        self, samples: int, dimension: int, *, reading: bool = False
+    ) -> tuple[int, int]:
+        """The run's (updates, gradients) for ``samples`` rows, or an error over the limits.
+
+        Both grow with the number of rows, so while ``--data`` is read
+        (``reading``) the run can be refused as soon as the rows so far
+        exceed a limit: an endless stream stops early, in flat memory.
+        """
+        sizes = self.sizes
+        seeds = SGD_SEEDS if sizes.seeds is None else sizes.seeds
+        epochs = SGD_EPOCHS if sizes.epochs is None else sizes.epochs
+        batch = min(SGD_BATCH, samples) if sizes.batch_size is None else sizes.batch_size
+        updates = epochs * (1 + -(-samples // batch) * seeds)
+        gradients = epochs * samples * (1 + seeds)
+        work = gradients * dimension
         if updates > SGD_MAX_UPDATES or work > SGD_MAX_WORK:
+            rows = f"{samples:,} rows of --data already make" if reading else "the run would make"
             raise NncalcError(
-                f"the run would make {updates:,} updates over {work:,} multiply-adds; the "
+                f"{rows} {updates:,} updates over {work:,} multiply-adds; the "
                 f"limits are {SGD_MAX_UPDATES:,} and {SGD_MAX_WORK:,}",
                 operand="--epochs",
                 hint="lower --epochs or --seeds, or raise --batch-size",
             )
+        return updates, gradients
+
+    def _compare(self, problem: sgd_core.Problem, setup: sgd_core.Setup) -> sgd_core.Comparison:
+        """Run GD and the SGD seeds, within the limits, with a bar if the run is long."""
+        seeds = SGD_SEEDS if self.sizes.seeds is None else self.sizes.seeds
+        epochs = setup.epochs
+        updates, gradients = self._check_cost(problem.samples, problem.dimension)
         long_run = reports.is_long_run(updates, gradients, problem.dimension)
         env = environment.current()
         with reports.epoch_progress(epochs * (1 + seeds), long_run=long_run, env=env) as hook:
@@ -175,12 +179,22 @@ class SgdRun(RecordStep):
             )
 
 
-def read_problem(operand: Operand) -> sgd_core.Problem:
-    """All rows of ``--data`` as a least-squares problem (target last)."""
+def read_problem(
+    operand: Operand, check: Callable[[int, int], object] | None = None
+) -> sgd_core.Problem:
+    """All rows of ``--data`` as a least-squares problem (target last).
+
+    ``check(rows so far, dimension)`` is called after each chunk: it raises
+    to stop reading as soon as the rows are too many.
+    """
     parts = []
+    rows = 0
     for (chunk,) in read([operand]):
         with chunk.locate():
             parts.append(sgd_core.problem_from_rows(chunk.values))
+        rows += parts[-1].samples
+        if check is not None:
+            check(rows, parts[-1].dimension)
     return sgd_core.Problem(
         np.concatenate([part.features for part in parts]),
         np.concatenate([part.targets for part in parts]),

@@ -9,7 +9,7 @@ import numpy as np
 
 from nncalc.core.arrays import FloatArray
 from nncalc.core.divergence import entropy_rows, js_rows, kl_rows
-from nncalc.output.reports.common import _names, _perplexity, class_table
+from nncalc.output.reports.common import Names, _names, _perplexity, _units, class_table
 from nncalc.output.spec import Bar, Base, Output, Table
 from nncalc.output.text import format_number
 
@@ -60,19 +60,11 @@ def softmax_tables(
 
 
 def kl_tables(
-    value: float,
-    p: FloatArray,
-    q: FloatArray,
-    names: Sequence[str] | None,
-    *,
-    base: Base,
-    output: Output,
+    value: float, p: FloatArray, q: FloatArray, names: Names, *, base: Base, output: Output
 ) -> list[Table]:
     """Both directions, JS, entropies, cross-entropy, and per-class terms."""
-    n = output.table_digits
-    unit = base.unit
+    n, unit, scale = _units(base, output)
     P, Q = p[None, :], q[None, :]
-    scale = 1.0 / base.log
     summary: list[list[str | Bar]] = [
         [f"KL(P||Q) ({unit})", format_number(value, n)],
         [f"KL(Q||P) ({unit})", format_number(kl_rows(Q, P)[0] * scale, n)],
@@ -99,9 +91,7 @@ def xent_tables(
     output: Output,
 ) -> list[Table]:
     """p(true class), perplexity and H(p,q) = H(p) + KL(p||q), per class."""
-    n = output.table_digits
-    unit = base.unit
-    scale = 1.0 / base.log
+    n, unit, scale = _units(base, output)
     q = np.exp(log_q)
     Y = y[None, :]
     h_y = entropy_rows(Y)[0]
@@ -128,9 +118,7 @@ def entropy_tables(
     value: float, p: FloatArray, names: Sequence[str] | None, *, base: Base, output: Output
 ) -> list[Table]:
     """H(P), perplexity base^H, the maximum log C and the per-class terms -p log p."""
-    n = output.table_digits
-    unit = base.unit
-    scale = 1.0 / base.log
+    n, unit, scale = _units(base, output)
     nats = value * base.log
     classes = len(p)
     maximum = math.log(classes) * scale
@@ -149,18 +137,10 @@ def entropy_tables(
 
 
 def js_tables(
-    value: float,
-    p: FloatArray,
-    q: FloatArray,
-    names: Sequence[str] | None,
-    *,
-    base: Base,
-    output: Output,
+    value: float, p: FloatArray, q: FloatArray, names: Names, *, base: Base, output: Output
 ) -> list[Table]:
     """JS, its bound log 2, the JS distance, the two KLs to M and both direct KLs."""
-    n = output.table_digits
-    unit = base.unit
-    scale = 1.0 / base.log
+    n, unit, scale = _units(base, output)
     P, Q = p[None, :], q[None, :]
     m = 0.5 * p + 0.5 * q
     M = m[None, :]

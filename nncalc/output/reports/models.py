@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from nncalc.core.arrays import FloatArray
-from nncalc.output.reports.common import _names, class_table
+from nncalc.output.reports.common import _names, _units, class_table
 from nncalc.output.spec import Bar, Base, Output, Table
 from nncalc.output.text import format_number
 
@@ -25,9 +25,7 @@ def kl_normal_tables(
     output: Output,
 ) -> list[Table]:
     """The total, and per latent dimension both Gaussians and the KL term."""
-    n = output.table_digits
-    unit = base.unit
-    scale = 1.0 / base.log
+    n, unit, scale = _units(base, output)
     dims = len(mu)
     standard_prior = bool(np.all(mu2 == 0) and np.all(spread2 == (1.0 if std else 0.0)))
     summary: list[list[str | Bar]] = [
@@ -58,9 +56,7 @@ def distill_tables(
     output: Output,
 ) -> list[Table]:
     """Both terms with their weights, and the softened distributions per class."""
-    n = output.table_digits
-    unit = base.unit
-    scale = 1.0 / base.log
+    n, unit, scale = _units(base, output)
     t = format_number(temperature, n)
     summary: list[list[str | Bar]] = [[f"loss ({unit})", format_number(value, n)]]
     if hard is None:
@@ -100,9 +96,7 @@ def kl_approx_tables(
     output: Output,
 ) -> list[Table]:
     """Mean and standard error of k1, k2, k3; the chosen one is the result."""
-    n = output.table_digits
-    unit = base.unit
-    scale = 1.0 / base.log
+    n, unit, scale = _units(base, output)
     formulas = {"k1": "-log r", "k2": "(log r)^2 / 2", "k3": "(r - 1) - log r"}
     rows: list[list[str | Bar]] = []
     for name, (mean, stderr) in stats.items():

@@ -1,0 +1,204 @@
+"""Input bytes -> blocks of text lines: decompressed, decoded as UTF-8, newlines unified."""
+
+from __future__ import annotations
+
+import codecs
+import io
+import select
+from collections.abc import Callable
+from typing import BinaryIO, TextIO, cast
+
+from nncalc.errors import NncalcError
+from nncalc.io import compressed
+from nncalc.io.tokens import MAX_LINE_CHARS
+
+CHUNK_BYTES = 2 << 20
+
+
+BLOCK_BYTES = 1 << 20  # one read: whatever is ready, up to this
+
+
+def utf8_decoder() -> codecs.IncrementalDecoder:
+    """UTF-8 (a leading BOM dropped), decoded as the bytes arrive."""
+    return codecs.getincrementaldecoder("utf-8-sig")()
+
+
+def more_ready(stream: BinaryIO | TextIO) -> bool:
+    """Whether a read would not wait: always for files, for pipes when data is in."""
+    if isinstance(stream, compressed.Prefixed) and stream.has_head():
+        return True
+    try:
+        ready, _, _ = select.select([stream.fileno()], [], [], 0)
+    except (AttributeError, OSError, ValueError):
+        return True
+    return bool(ready)
+
+
+def stream_name(stream: BinaryIO | TextIO) -> str | None:
+    """What messages call an input: its file name, ``stdin``, or None when unknown."""
+    name = getattr(stream, "name", None)
+    if not isinstance(name, str):
+        return None
+    return "stdin" if name == "<stdin>" else name
+
+
+class LineSource:
+    """The lines of an input stream, split off a block at a time.
+
+    A block ends at ``limit`` lines or CHUNK_BYTES characters, or as soon as
+    it holds a whole line and the input has nothing more ready (a pipe whose
+    writer paused). Every line is bounded by MAX_LINE_CHARS. A binary stream
+    is checked for gzip, bzip2 and xz data on its first read and decoded as
+    UTF-8; a byte that is not UTF-8 is an error naming its line and column,
+    raised before any line of its block is handed out.
+    """
+
+    def __init__(
+        self,
+        stream: BinaryIO | TextIO,
+        operand: str,
+        *,
+        on_read: Callable[[int], None] | None = None,
+        source: str | None = None,
+    ) -> None:
+        self.stream = stream
+        self.operand = operand
+        self.on_read = on_read  # told the bytes of every read (progress)
+        self.source = source if source is not None else stream_name(stream)
+        self.compression: str | None = None
+        self.line_number = 0  # lines split off the input
+        self.quoted = False  # whether the last block holds a double quote
+        self.hashed = False  # ... or a '#' (a comment line, perhaps)
+        self._input: BinaryIO | TextIO | None = None
+        self._decoder = utf8_decoder()
+        self._carry = ""  # input after the last whole line
+        self._held_cr = False
+        self._eof = False
+
+    @property
+    def exhausted(self) -> bool:
+        """Whether every line of the input has been split off."""
+        return self._eof and not self._carry
+
+    def _open(self) -> BinaryIO | TextIO:
+        if self._input is None:
+            if isinstance(self.stream, io.TextIOBase):
+                self._input = self.stream
+            else:
+                self.compression, self._input = compressed.opened(
+                    cast(BinaryIO, self.stream), self.on_read
+                )
+        return self._input
+
+    def _read_some(self, lines_before: int, partial: int) -> str:
+        """The text of one read ('' at the end), newlines translated to '\\n'.
+
+        ``lines_before`` lines and ``partial`` characters of the current line
+        came before this read: they place an encoding error.
+        """
+        stream = self._open()
+        read = getattr(stream, "read1", None) or stream.read
+        try:
+            data = read(BLOCK_BYTES)
+        except UnicodeDecodeError:  # a text stream decodes as it reads
+            raise NncalcError(
+                "input is not UTF-8 text", operand=self.operand, line=lines_before + 1
+            ) from None
+        except Exception as error:
+            if self.compression is not None:
+                raise compressed.read_error(self.compression, error, self.operand) from None
+            if isinstance(error, OSError):
+                message = f"cannot read: {error.strerror}"
+                raise NncalcError(message, operand=self.operand) from None
+            raise
+        if isinstance(data, str):
+            text = data
+        else:
+            try:
+                text = self._decoder.decode(data, final=not data)
+            except UnicodeDecodeError as error:
+                raise self._not_utf8(error, lines_before, partial) from None
+        if not data:
+            self._eof = True
+        # Universal newlines, as text files are read: "\r\n" and "\r" end lines.
+        if self._held_cr:
+            text = "\r" + text
+            self._held_cr = False
+        if text.endswith("\r") and not self._eof:
+            text = text[:-1]
+            self._held_cr = True
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        return text
+
+    def _not_utf8(self, error: UnicodeDecodeError, lines_before: int, partial: int) -> NncalcError:
+        """``FILE:LINE:COLUMN: not UTF-8 (byte 0xE9)`` for the first bad byte."""
+        before = error.object[: error.start]
+        # Line ends in these bytes are not unified yet: "\r\n", "\r" and "\n" each end one.
+        newlines = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n")
+        if self._held_cr and not before.startswith(b"\n"):
+            newlines += 1
+            partial = 0
+        if newlines:
+            before = before[max(before.rfind(b"\n"), before.rfind(b"\r")) + 1 :]
+            partial = 0
+        line = lines_before + newlines + 1
+        column = partial + len(before.decode("utf-8", "replace")) + 1
+        place = f"line {line}, column {column}"
+        if self.source is not None:
+            place = f"{self.source}:{line}:{column}"
+        byte = error.object[error.start]
+        return NncalcError(
+            f"{place}: not UTF-8 (byte 0x{byte:02X})",
+            operand=self.operand,
+            line=line,
+            hint="convert it to UTF-8, e.g. with iconv -f latin1 -t utf-8",
+        )
+
+    def _too_long(self, line: int) -> NncalcError:
+        return NncalcError(
+            f"line {line} is longer than {MAX_LINE_CHARS:,} characters",
+            operand=self.operand,
+            hint="is this text with one row per line?",
+        )
+
+    def read_block(self, limit: int) -> list[str]:
+        """Split up to ``limit`` whole lines off the input (the first is line
+        ``line_number + 1`` before the call; none only at the end).
+
+        Reads until the block is full or, once it holds a whole line, until
+        the input has nothing more ready.
+        """
+        pieces = [self._carry]
+        size = len(self._carry)
+        newlines = self._carry.count("\n")
+        partial = size - self._carry.rfind("\n") - 1
+        # A block holds at least one whole line, however long (up to MAX_LINE_CHARS).
+        while not self._eof and newlines < limit and (size < CHUNK_BYTES or not newlines):
+            if newlines and not more_ready(self._open()):
+                break
+            text = self._read_some(self.line_number + newlines, partial)
+            count = text.count("\n")
+            if count:
+                if partial + text.index("\n") > MAX_LINE_CHARS:
+                    raise self._too_long(self.line_number + newlines + 1)
+                partial = len(text) - text.rindex("\n") - 1
+            else:
+                partial += len(text)
+            newlines += count
+            if partial > MAX_LINE_CHARS:
+                raise self._too_long(self.line_number + newlines + 1)
+            pieces.append(text)
+            size += len(text)
+        joined = "".join(pieces)
+        self.quoted = '"' in joined
+        self.hashed = "#" in joined
+        lines = joined.split("\n", limit)
+        if len(lines) > limit or not self._eof:
+            self._carry = lines.pop()
+        else:
+            self._carry = ""
+            if lines[-1] == "":
+                lines.pop()
+        self.line_number += len(lines)
+        return lines

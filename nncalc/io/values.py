@@ -1,0 +1,96 @@
+"""Class values of rows: NumPy's C reader first, field by field for the exact error."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from nncalc.core.arrays import FloatArray
+from nncalc.io import layout
+from nncalc.io.tokens import MAX_ROW_VALUES, MAX_TOKEN_CHARS, _too_wide, has_long_token
+
+if TYPE_CHECKING:
+    from nncalc.io.reader import BatchReader
+
+
+def load(
+    lines: list[str],
+    separator: str | None,
+    width: int | None,
+    usecols: list[int] | None = None,
+) -> FloatArray | None:
+    """NumPy's C reader on the lines: a row each, ``width`` values (the
+    ``usecols`` columns) each; None when it refuses or a limit is passed."""
+    if not lines:
+        return None
+    try:
+        with warnings.catch_warnings():
+            # Blank-only lines: "input contained no data" must not reach stderr.
+            warnings.simplefilter("ignore", UserWarning)
+            values: FloatArray = np.loadtxt(
+                lines,
+                delimiter=separator,
+                comments=None,
+                dtype=np.float64,
+                ndmin=2,
+                quotechar=None,
+                usecols=usecols,
+            )
+    except ValueError:
+        return None
+    if (
+        (width is not None and values.shape[1] != width)
+        or len(values) != len(lines)
+        or values.shape[1] > MAX_ROW_VALUES
+        or (max(map(len, lines)) > MAX_TOKEN_CHARS and any(has_long_token(line) for line in lines))
+    ):
+        return None
+    return values
+
+
+def parse_fields(
+    reader: BatchReader,
+    rows: list[list[str]],
+    numbers: Sequence[int],
+    first_row: int,
+    columns: list[int] | None = None,
+) -> FloatArray:
+    """Parse field by field, raising the first error with its exact place.
+
+    ``columns`` are the file columns (0-based) of the fields, when they are
+    picked out of wider rows; else each row must be as wide as the header.
+    """
+    parsed: list[list[float]] = []
+    for offset, (number, row) in enumerate(zip(numbers, rows, strict=True)):
+        row_number = first_row + offset
+        if len(row) > MAX_ROW_VALUES:
+            raise _too_wide(reader.operand, number, row_number)
+        if columns is None and layout.wrong_width(reader, [row]) is not None:
+            raise layout.width_error(reader, row, row_number, number)
+        parsed.append(
+            [
+                layout.number_at(
+                    reader, token, j + 1 if columns is None else columns[j] + 1, row_number, number
+                )
+                for j, token in enumerate(row)
+            ]
+        )
+    return np.array(parsed, dtype=np.float64)
+
+
+def checked_texts(
+    reader: BatchReader,
+    texts: list[tuple[str, ...]],
+    columns: list[int],
+    numbers: Sequence[int],
+    first_row: int,
+) -> list[tuple[str, ...]]:
+    """The ``texts`` of id (or target) ``columns``: an empty one is an error naming its row."""
+    for offset, text in enumerate(texts):
+        if "" in text:
+            column = columns[text.index("")]
+            raise layout.missing_value(reader, column, first_row + offset, numbers[offset])
+    return texts

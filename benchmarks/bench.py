@@ -1,7 +1,8 @@
 """nncalc side by side with what a user would otherwise write.
 
-    python benchmarks/bench.py               # start-up, then 100k, 300k and 1M rows
+    python benchmarks/bench.py               # start-up, 100k-1M rows, then tensors
     python benchmarks/bench.py --quick       # a smoke run (small, few repeats)
+    python benchmarks/bench.py --cases tensors --tensor-rows 1024   # one case
 
 Needs the ``bench`` extra (pandas, scipy, polars): ``pip install -e ".[bench]"``.
 
@@ -13,6 +14,11 @@ stdin and full-precision CSV on stdout (a file), against a pandas + scipy
 script (read_csv -> scipy.special.softmax -> to_csv). nncalc runs twice: as
 installed (polars formats large outputs when present) and with
 NNCALC_NO_POLARS=1 (NumPy and the standard library only).
+
+Tensors: two float32 .npy logits tensors of N x 128,256 (N = 1,024 and
+4,096; 256 with --quick), ``nncalc kl --logits`` and ``nncalc compare``
+against a whole-array NumPy/SciPy script and a chunked NumPy loop (see
+tensors.py). The files take 0.5 GB per 1,024 rows each, in a temp dir.
 
 Every contender runs in a fresh process, interleaved with the others, after a
 warm-up run; the table shows the median wall time and, for batches, the peak
@@ -228,19 +234,34 @@ def main() -> None:
     parser.add_argument("--rows", type=int, nargs="*", default=[100_000, 300_000, 1_000_000])
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per batch contender")
     parser.add_argument("--startup-repeat", type=int, default=30)
+    parser.add_argument("--tensor-rows", type=int, nargs="*", default=[1024, 4096])
+    parser.add_argument("--tensor-repeat", type=int, default=3)
+    parser.add_argument(
+        "--cases", default="startup,text,tensors", help="which cases, comma-separated"
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes, few runs")
     parser.add_argument("--data", type=Path, help="keep generated CSVs here (default: a temp dir)")
     args = parser.parse_args()
     if args.quick:
         args.rows, args.repeat, args.startup_repeat = [30_000], 2, 5
+        args.tensor_rows, args.tensor_repeat = [256], 1
+    cases = set(args.cases.split(","))
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} CPUs\n")
-    startup(args.startup_repeat)
+    if "startup" in cases:
+        startup(args.startup_repeat)
     with tempfile.TemporaryDirectory() as temp:
         workdir = args.data or Path(temp)
         workdir.mkdir(parents=True, exist_ok=True)
-        rss = {}
-        for rows in args.rows:
-            rss[rows] = batch(rows, args.repeat, workdir)
+        if "text" in cases:
+            text_cases(args.rows, args.repeat, workdir)
+        if "tensors" in cases:
+            from tensors import run_tensor_cases
+
+            run_tensor_cases(args.tensor_rows, args.tensor_repeat, workdir)
+
+
+def text_cases(rows: list[int], repeat: int, workdir: Path) -> None:
+    rss = {n: batch(n, repeat, workdir) for n in rows}
     if len(rss) > 1:
         small, large = min(rss), max(rss)
         print(f"\nPeak RSS, {large:,} rows / {small:,} rows (target <= 1.1):")

@@ -41,6 +41,7 @@ COMMANDS = (
     "kl-normal",
     "distill",
     "kl-approx",
+    "compare",
     "embed-params",
     "sgd",
 )

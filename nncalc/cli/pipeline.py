@@ -9,7 +9,7 @@ path; whether the operands were literals decides only the output's shape.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -102,6 +102,9 @@ class ScalarStep:
     def start(self, batch: bool, reduction: Reduction | None) -> None:
         """Called once the operands are open: checks that depend on their form."""
 
+    def opened(self, operands: Sequence[Operand]) -> None:
+        """Called once the operands are open, before a row is read (tensor shapes)."""
+
     def rows(self, chunks: Sequence[Chunk]) -> tuple[FloatArray, FloatArray | None]:
         """Per-row values in nats, and per-row weights for a weighted mean (or None)."""
         raise NotImplementedError
@@ -118,11 +121,20 @@ class ScalarStep:
 
 
 def open_operands(
-    texts: OperandTexts, env: Environment, claim: StdinClaim | None = None
+    texts: OperandTexts,
+    env: Environment,
+    claim: StdinClaim | None = None,
+    per_row: Collection[str] = (),
 ) -> list[Operand]:
-    """Open every operand; only one may read standard input."""
+    """Open every operand; only one may read standard input.
+
+    The operands named in ``per_row`` hold one value per row (class indices,
+    masks): see ``one_per_row`` of :func:`~nncalc.io.operands.open_operand`.
+    """
     claim = StdinClaim() if claim is None else claim
-    return [open_operand(text, name, claim, env) for text, name in texts]
+    return [
+        open_operand(text, name, claim, env, one_per_row=name in per_row) for text, name in texts
+    ]
 
 
 def read(operands: list[Operand], *, one_row_at_a_time: bool = False) -> Iterator[list[Chunk]]:
@@ -186,6 +198,7 @@ def run_scalars(step: ScalarStep, out: Scalars) -> None:
     env = environment.current()
     claim = StdinClaim()
     operands = open_operands(step.operands, env, claim)
+    step.opened(operands)
     mask = None
     if out.mask is not None:
         from nncalc.io.masks import Mask

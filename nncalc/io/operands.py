@@ -1,4 +1,9 @@
-"""Operands: literal vectors, '-' (stdin) and @path, opened and read in aligned chunks."""
+"""Operands: literal vectors, '-' (stdin) and @path, opened and read in aligned chunks.
+
+An ``@path`` is a text file (rows of numbers, one per line) or a tensor file
+(``.npy``, ``.npz[:name]``, ``.safetensors[:name]``, ``.jsonl``; see
+:mod:`nncalc.io.tensors`): both are batches of rows, read a chunk at a time.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +17,14 @@ from nncalc.core.limits import MAX_LABELS
 from nncalc.errors import NncalcError
 from nncalc.io import progress
 from nncalc.io.reader import BatchReader, Chunk
+from nncalc.io.tensors import is_tensor_operand, open_tensor
 from nncalc.io.tokens import MAX_LINE_CHARS, parse_literal
 
 if TYPE_CHECKING:
+    from nncalc.io.tensor_rows import TensorReader
     from nncalc.output.environment import Environment
+
+    RowReader = BatchReader | TensorReader
 
 
 class Operand:
@@ -31,7 +40,7 @@ class Operand:
         name: str,
         *,
         row: FloatArray | None = None,
-        reader: BatchReader | None = None,
+        reader: RowReader | None = None,
         source: str = "",
     ) -> None:
         self.name = name
@@ -44,12 +53,33 @@ class Operand:
         return self.reader is not None
 
     @property
-    def labels(self) -> list[str] | None:
-        if self.reader is None:
+    def tensor(self) -> TensorReader | None:
+        """The reader of a tensor file operand (its ``shape``), or None."""
+        if self.reader is None or isinstance(self.reader, BatchReader):
             return None
-        if not self.reader._started:
-            self.reader._start()
-        return self.reader.labels
+        return self.reader
+
+    @property
+    def labels(self) -> list[str] | None:
+        reader = self.reader
+        if reader is None:
+            return None
+        if isinstance(reader, BatchReader) and not reader._started:
+            reader._start()
+        return reader.labels
+
+    def one_per_row(self) -> None:
+        """Read a tensor operand as one value per element (class indices, masks).
+
+        A tensor of shape (B, S) is then B*S rows of one value, whatever its
+        last axis. Text and literal operands are left as they are. Called
+        before any row is read.
+        """
+        tensor = self.tensor
+        if tensor is None or (tensor.columns == 1 and tensor.leading_shape == tensor.shape):
+            return
+        tensor.close()
+        self.reader = _tensor_reader(self.source, self.name, None, one_per_row=True)
 
     def literal_chunk(self) -> Chunk:
         assert self.row is not None
@@ -111,7 +141,12 @@ class MissingOperand(NncalcError):
 
 
 def open_operand(
-    text: str | None, name: str, claim: StdinClaim, env: Environment | None = None
+    text: str | None,
+    name: str,
+    claim: StdinClaim,
+    env: Environment | None = None,
+    *,
+    one_per_row: bool = False,
 ) -> Operand:
     """Resolve operand text: literal, ``-``, ``@path``, or omitted (stdin).
 
@@ -119,6 +154,11 @@ def open_operand(
     None: no terminal anywhere): then nobody is typing rows, and
     :class:`MissingOperand` says so. A large @file shows a progress bar
     where ``env`` allows one.
+
+    ``one_per_row`` is for operands of one value per row (class indices,
+    masks): a tensor file gives a row per element (shape (B, S): B*S rows),
+    and a literal of several values is a batch of one row each (a single
+    value stays a literal, which pairs with every row).
     """
     if text is None:
         if env is not None and env.stdin_isatty:
@@ -126,11 +166,30 @@ def open_operand(
         text = "-"
     if text == "-":
         return Operand(name, reader=BatchReader(claim.take(name), name), source="stdin")
+    if text.startswith("@") and is_tensor_operand(text[1:]):
+        tensor = _tensor_reader(text, name, env, one_per_row=one_per_row)
+        return Operand(name, reader=tensor, source=text)
     if text.startswith("@"):
         stream: BinaryIO = open_file(text[1:], name, binary=True)
         reader = BatchReader(stream, name, on_read=progress.tracker(text, stream, env))
         return Operand(name, reader=reader, source=text)
-    return Operand(name, row=parse_literal(text, name), source="literal")
+    row = parse_literal(text, name)
+    if one_per_row and row.shape[1] > 1:
+        from nncalc.io.tensor_rows import ArrayRows
+
+        return Operand(name, reader=ArrayRows(name, text, row[0], one_per_row=True), source=text)
+    return Operand(name, row=row, source="literal")
+
+
+def _tensor_reader(
+    text: str, name: str, env: Environment | None, *, one_per_row: bool
+) -> TensorReader:
+    """The reader of tensor operand ``text``, with a progress bar where ``env`` allows."""
+    reader = open_tensor(text, name, one_per_row=one_per_row)
+    handle = getattr(reader, "handle", None)  # None: read whole when opened (.npz)
+    if handle is not None:
+        reader.on_read = progress.tracker(text, handle, env)
+    return reader
 
 
 def read_labels(text: str) -> list[str]:
@@ -196,28 +255,48 @@ def aligned_chunks(operands: list[Operand]) -> Iterator[list[Chunk]]:
 
 
 def _check_row_counts(batches: list[Operand]) -> None:
-    """Fail as soon as the batches are known to have different numbers of rows."""
+    """Fail as soon as the batches are known to have different numbers of rows.
+
+    A tensor's rows are known when it is opened; a text batch's once it ends.
+    """
     lead, *others = batches
     first = lead.reader
     assert first is not None
-    if first.pending == 0 and first.rows_read == 0:
+    if first.pending == 0 and first.rows_read == 0 and first.done:
         raise NncalcError("input has no data rows", operand=lead.name)
     for other in others:
-        second = other.reader
-        assert second is not None
-        first_rows = first.rows_read + first.pending
-        second_rows = second.rows_read + second.pending
-        if first.done and second_rows > first_rows:
-            raise _row_count_error(lead, other, first_rows, more=other)
-        if second.done and first_rows > second_rows:
-            raise _row_count_error(lead, other, second_rows, more=lead)
+        first_rows, first_total = _rows_known(lead)
+        second_rows, second_total = _rows_known(other)
+        if first_total is not None and second_rows > first_total:
+            raise _row_count_error(lead, other, first_total, more=other)
+        if second_total is not None and first_rows > second_total:
+            raise _row_count_error(lead, other, second_total, more=lead)
+
+
+def _rows_known(operand: Operand) -> tuple[int, int | None]:
+    """Rows seen so far, and the total when it is known."""
+    reader = operand.reader
+    assert reader is not None
+    seen = reader.rows_read + reader.pending
+    tensor = operand.tensor
+    if tensor is not None:
+        return tensor.rows, tensor.rows
+    return seen, seen if reader.done else None
 
 
 def _row_count_error(a: Operand, b: Operand, rows: int, *, more: Operand) -> NncalcError:
     short = b if more is a else a
+    hint = None
+    if a.tensor is not None and b.tensor is not None:
+        hint = f"{a.name} has shape {_shape(a.tensor.shape)}, {b.name} {_shape(b.tensor.shape)}"
     return NncalcError(
         f"{more.name} has more rows than {short.name} ({short.name} ends after {rows} rows); "
         "batches pair row by row and must have the same number of rows",
         operand=more.name,
         row=rows + 1,
+        hint=hint,
     )
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return str(tuple(shape))

@@ -18,6 +18,7 @@ from nncalc.core.gaussian import check_gaussian, kl_normal_terms
 from nncalc.core.policy import ESTIMATORS, RunningMean, check_log_probs, estimator_values
 from nncalc.core.softmax import check_logits
 from nncalc.errors import NncalcError
+from nncalc.io.operands import Operand
 from nncalc.io.reader import Chunk
 from nncalc.output.sinks import ScalarSink, Value
 from nncalc.output.spec import Base, Output, Table
@@ -151,6 +152,10 @@ class Distill(ScalarStep):
         self.alpha_given = alpha is not None
         self.temperature = temperature
         self.last: tuple[float, float | None, FloatArray, FloatArray, int | None] | None = None
+
+    def opened(self, operands: Sequence[Operand]) -> None:
+        if self.labelled_rows:  # a class index per row: each element of a tensor
+            operands[2].one_per_row()
 
     def rows(self, chunks: Sequence[Chunk]) -> tuple[FloatArray, None]:
         teacher, student = chunks[:2]

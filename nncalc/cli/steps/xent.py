@@ -23,6 +23,7 @@ from nncalc.core.xent import (
     soft_xent_rows_weighted,
 )
 from nncalc.errors import NncalcError
+from nncalc.io.operands import Operand
 from nncalc.io.reader import Chunk
 from nncalc.io.tokens import parse_literal
 from nncalc.output.spec import Base, Output, Table
@@ -95,6 +96,23 @@ class CrossEntropy(ScalarStep):
             or (ignore_index is not None and literal == str(ignore_index))
         )
         self.last: tuple[FloatArray, FloatArray] = (np.zeros(0), np.zeros(0))
+
+    def opened(self, operands: Sequence[Operand]) -> None:
+        """A tensor TARGET: class indices (one per element) or distributions, by shape.
+
+        Against a tensor PRED, PyTorch's rule: the same shape as PRED holds
+        distributions, any other (PRED's leading shape) class indices.
+        Against text or a literal, a 1-D tensor holds class indices (as a
+        file of one number per line does) and a tensor of more axes
+        distributions over its last axis.
+        """
+        target, pred = operands
+        if target.tensor is None:
+            return
+        shape = target.tensor.shape
+        indices = (shape != pred.tensor.shape) if pred.tensor is not None else (len(shape) == 1)
+        if indices:
+            target.one_per_row()
 
     def rows(self, chunks: Sequence[Chunk]) -> tuple[FloatArray, FloatArray]:
         target_chunk, pred_chunk = chunks

@@ -1,0 +1,82 @@
+"""nncalc compare."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from nncalc.cli.options import DigitsOpt, FormatOpt, NormalizeOpt, TolOpt, operand
+from nncalc.cli.pipeline import run_record
+from nncalc.cli.steps.compare import Comparison
+from nncalc.core.arrays import DEFAULT_TOL
+from nncalc.output.spec import Format
+
+BASE_HELP = "Reference logits (probabilities with --probs): @file.npy, @file, - or a vector."
+NEW_HELP = "The other model's logits (probabilities with --probs), paired row by row with BASE."
+
+BaseArg = Annotated[str | None, operand(BASE_HELP, "BASE")]
+NewArg = Annotated[str | None, operand(NEW_HELP, "NEW")]
+ProbsOpt = Annotated[
+    bool,
+    typer.Option("--probs", help="BASE and NEW rows are probabilities, not logits (see --tol)."),
+]
+TargetOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--target",
+        metavar="TOKENS",
+        help="The true class of each row (0-based), for perplexities and dp: "
+        "@tokens.npy, @file (one per line) or a literal list.",
+    ),
+]
+MaskOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--mask",
+        metavar="M",
+        help="1 to keep a row, 0 to drop it (padding): @attention_mask.npy, @file or a list.",
+    ),
+]
+GateOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--gate",
+        metavar="EXPR",
+        help="Exit 1 unless a statistic is within a bound, e.g. 'kl.p99<=1e-3' "
+        "or 'top1_agree>=0.995' (repeatable).",
+    ),
+]
+
+
+def compare(
+    base: BaseArg = None,
+    new: NewArg = None,
+    probs: ProbsOpt = False,
+    tol: TolOpt = DEFAULT_TOL,
+    normalize: NormalizeOpt = False,
+    target: TargetOpt = None,
+    mask: MaskOpt = None,
+    gate: GateOpt = None,
+    fmt: FormatOpt = Format.auto,
+    digits: DigitsOpt = None,
+) -> None:
+    """Compare two models' outputs row by row: KL percentiles, top-1 agreement, perplexity.
+
+    Rows of BASE and NEW are the same positions run through two models (a
+    tensor of shape (..., C) is rows over its last axis). Statistics are in
+    nats; their names are the keys of --format json and of --gate.
+
+    Example: nncalc compare "2,1,0" "2,1,0.5" --target 0 --gate 'kl.max<=0.1'
+    """
+    step = Comparison(
+        base,
+        new,
+        target=target,
+        mask=mask,
+        gates=gate or [],
+        probs=probs,
+        tol=tol,
+        normalize=normalize,
+    )
+    run_record(step, fmt, digits)

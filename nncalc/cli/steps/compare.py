@@ -1,0 +1,117 @@
+"""The compare step: two models' outputs, chunk by chunk, into one report, then its gates."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from nncalc.cli.pipeline import RecordStep, open_operands, read
+from nncalc.core.compare import CompareAccumulator, CompareReport, Operands
+from nncalc.core.compare_report import TARGET_STATISTICS
+from nncalc.core.gates import Gate, parse_gate
+from nncalc.errors import CheckFailed, NncalcError
+from nncalc.io.reader import Chunk
+from nncalc.output.spec import Output
+
+NAMES = Operands(base="BASE", new="NEW", target="--target", mask="--mask")
+
+
+def parse_gates(texts: Sequence[str], targets: bool) -> list[Gate]:
+    """The ``--gate`` expressions, checked before any input is read."""
+    gates = []
+    for text in texts:
+        try:
+            gate = parse_gate(text)
+        except NncalcError as error:
+            raise error.located(operand="--gate") from None
+        if gate.name in TARGET_STATISTICS and not targets:
+            raise NncalcError(
+                f"{gate.name} is a statistic of the target classes: pass --target",
+                operand="--gate",
+                token=text,
+            )
+        gates.append(gate)
+    return gates
+
+
+def check_gates(gates: Sequence[Gate], report: CompareReport) -> None:
+    """Exit 1 (:class:`CheckFailed`) naming every gate that failed, with its value."""
+    failed = [result for result in (gate.check(report) for gate in gates) if not result.passed]
+    if failed:
+        raise CheckFailed([f"check failed: {result}" for result in failed])
+
+
+def one_column(chunk: Chunk, what: str) -> Chunk:
+    """A chunk of one value per row (class indices, mask entries)."""
+    if chunk.values.shape[1] != 1:
+        error = NncalcError(f"rows have {chunk.values.shape[1]} values; give one {what} per row")
+        raise chunk.locate_error(error)
+    return chunk
+
+
+class Comparison(RecordStep):
+    """BASE against NEW, row by row: the comparison report (see nncalc.core.compare_report)."""
+
+    def __init__(
+        self,
+        base: str | None,
+        new: str | None,
+        *,
+        target: str | None,
+        mask: str | None,
+        gates: Sequence[str],
+        probs: bool,
+        tol: float,
+        normalize: bool,
+    ) -> None:
+        if normalize and not probs:
+            raise NncalcError(
+                "--normalize rescales probabilities; BASE and NEW are logits without --probs",
+                operand="--normalize",
+            )
+        self.gates = parse_gates(gates, target is not None)
+        self.operands = [(base, "BASE"), (new, "NEW")]
+        self.operands += [(target, NAMES.target)] if target is not None else []
+        self.operands += [(mask, NAMES.mask)] if mask is not None else []
+        self.targets = target is not None
+        self.masked = mask is not None
+        self.probs, self.tol, self.normalize = probs, tol, normalize
+
+    def report(self, output: Output) -> CompareReport:
+        """Read every row of the operands, a chunk at a time, into the report."""
+        operands = open_operands(self.operands, output.env, per_row=(NAMES.target, NAMES.mask))
+        accumulator = CompareAccumulator(
+            targets=self.targets,
+            probs=self.probs,
+            tol=self.tol,
+            normalize=self.normalize,
+            names=NAMES,
+        )
+        for chunks in read(operands):
+            rows = max(len(chunk) for chunk in chunks)
+            base, new, *rest = chunks
+            target = one_column(rest.pop(0), "class index") if self.targets else None
+            mask = one_column(rest.pop(0), "mask entry (0 or 1)") if self.masked else None
+            accumulator.add(
+                _rows(base, rows),
+                _rows(new, rows),
+                None if target is None else _rows(target, rows)[:, 0],
+                None if mask is None else _rows(mask, rows)[:, 0],
+            )
+        return accumulator.report()
+
+    def write(self, output: Output) -> None:
+        from nncalc.output.reports.compare import write_report
+
+        report = self.report(output)
+        write_report(report, output)
+        check_gates(self.gates, report)
+
+
+def _rows(chunk: Chunk, rows: int) -> np.ndarray:
+    """A chunk's rows; a literal's one row repeated ``rows`` times (a view, not a copy)."""
+    values = chunk.values
+    if len(values) == rows:
+        return values
+    return np.broadcast_to(values, (rows, values.shape[1]))

@@ -185,6 +185,19 @@ class BatchReader:
 
     _start = start
 
+    def match_classes(self, names: Sequence[str], other: str) -> None:
+        """Give the class values in the order of ``names``, another operand's
+        (``other``) class names: two headers pair by name, not by position.
+
+        Call it once both are started, before the first chunk; different
+        sets of names are an error listing what each side lacks.
+        """
+        self.start()
+        assert self.layout is not None
+        if self.rows_read or self.pending:
+            raise RuntimeError("match_classes() after rows were read")
+        self.layout.match_classes(names, self.operand, other)
+
     def fill(self, limit: int | None = None) -> None:
         """Parse the next block of rows (at most ``limit`` of it), unless
         some rows are pending or the input is done."""

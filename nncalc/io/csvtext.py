@@ -79,9 +79,13 @@ def _dialect(separator: str | None) -> dict[str, object]:
 
 
 def quoted_records(
-    lines: list[str], first_number: int, separator: str | None, limit: int | None = None
+    lines: list[str],
+    first_number: int,
+    separator: str | None,
+    limit: int | None = None,
+    begin: int = 0,
 ) -> Records:
-    """Up to ``limit`` records of ``lines`` (the first is line ``first_number``).
+    """Up to ``limit`` records of ``lines[begin:]`` (the first is line ``first_number``).
 
     A record whose first line holds a double quote is read as CSV (RFC 4180)
     and may go on over the next lines; any other is split at the separator.
@@ -92,14 +96,15 @@ def quoted_records(
     feeder = _Feeder(lines, separator)
     reader = csv.reader(feeder, **_dialect(separator))  # type: ignore[arg-type]
     records = Records()
-    index = 0
+    number = first_number - begin  # the line number of lines[0]
+    index = begin
     while index < len(lines) and (limit is None or len(records.rows) < limit):
-        line = data_line(lines[index], first_number + index)
+        line = data_line(lines[index], number + index)
         if not line:
             index += 1
             continue
-        records.numbers.append(first_number + index)
         if '"' not in line:
+            records.numbers.append(number + index)
             records.rows.append(split_line(line, separator))
             index += 1
             continue
@@ -107,24 +112,23 @@ def quoted_records(
         try:
             fields = next(reader)
         except csv.Error as error:
-            records.numbers.pop()
             if feeder.exhausted:  # the lines end inside a quoted field
-                records.used = records.open_at = index
-                return records
+                records.open_at = index - begin
+                break
             records.error = NncalcError(
                 f"bad quoting ({error})",
                 row=len(records.rows) + 1,
-                line=first_number + index,
+                line=number + index,
                 hint='a quoted field ends at its closing quote; write a quote inside one as ""',
             )
             break
         if sum(map(len, lines[index : feeder.at])) > MAX_LINE_CHARS:
-            records.numbers.pop()
-            records.error = too_long_record(first_number + index)
+            records.error = too_long_record(number + index)
             break
+        records.numbers.append(number + index)
         records.rows.append([field.strip() for field in fields])
         index = feeder.at
-    records.used = index
+    records.used = index - begin
     return records
 
 
@@ -136,19 +140,25 @@ def too_long_record(line: int) -> NncalcError:
 
 
 def split_records(
-    lines: list[str], first_number: int, separator: str | None, limit: int | None = None
+    lines: list[str],
+    first_number: int,
+    separator: str | None,
+    limit: int | None = None,
+    begin: int = 0,
 ) -> Records:
-    """Up to ``limit`` records of lines that hold no quote: each line split at the separator."""
+    """Up to ``limit`` records of ``lines[begin:]``, lines that hold no quote:
+    each split at the separator."""
     records = Records()
-    for index, raw in enumerate(lines):
+    number = first_number - begin
+    for index in range(begin, len(lines)):
         if limit is not None and len(records.rows) == limit:
-            records.used = index
+            records.used = index - begin
             return records
-        line = data_line(raw, first_number + index)
+        line = data_line(lines[index], number + index)
         if line:
-            records.numbers.append(first_number + index)
+            records.numbers.append(number + index)
             records.rows.append(split_line(line, separator))
-    records.used = len(lines)
+    records.used = len(lines) - begin
     return records
 
 
@@ -159,11 +169,12 @@ def read_records(
     limit: int | None = None,
     *,
     quoted: bool,
+    begin: int = 0,
 ) -> Records:
-    """The records of ``lines``: read as CSV when ``quoted`` (they may hold a quote)."""
+    """The records of ``lines[begin:]``: read as CSV when ``quoted`` (they may hold a quote)."""
     if quoted:
-        return quoted_records(lines, first_number, separator, limit)
-    return split_records(lines, first_number, separator, limit)
+        return quoted_records(lines, first_number, separator, limit, begin)
+    return split_records(lines, first_number, separator, limit, begin)
 
 
 def pick_fields(

@@ -11,10 +11,11 @@ row 1. The options of :class:`Options` override each guess.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from nncalc.errors import NncalcError
-from nncalc.io.columns import ColumnPlan, Columns
+from nncalc.io.columns import ColumnPlan, Columns, shown_names
 from nncalc.io.csvtext import data_line, quoted_records, too_long_record
 from nncalc.io.tokens import (
     INTEGER,
@@ -33,8 +34,6 @@ from nncalc.io.tokens import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     from nncalc.io.reader import BatchReader
 
 # The separators --sep takes, and their spellings: None is runs of whitespace.
@@ -110,6 +109,32 @@ class Layout:
         if self.plan.plain:
             return self.names
         return [self.names[i] for i in self.plan.values]
+
+    def match_classes(self, names: Sequence[str], operand: str, other: str) -> None:
+        """Read the class columns in the order of ``names`` (``other``'s header).
+
+        The two sets of names must be the same: the error lists the names
+        each side lacks.
+        """
+        labels = self.labels
+        if labels is None:
+            raise NncalcError(f"{other} has a header and {operand} has none", operand=operand)
+        missing = [name for name in names if name not in labels]
+        extra = [name for name in labels if name not in names]
+        if missing or extra:
+            parts = []
+            if missing:
+                parts.append(f"{operand} lacks {shown_names(missing)}")
+            if extra:
+                parts.append(f"{other} lacks {shown_names(extra)}")
+            raise NncalcError(
+                f"the class columns of {operand} and {other} differ: {'; '.join(parts)}",
+                operand=operand,
+                hint="columns are paired by name; pick them with --columns",
+            )
+        values = [self.plan.values[labels.index(name)] for name in names]
+        plan = self.plan
+        self.plan = ColumnPlan(values, plan.ids, plan.target, plan.fields)
 
     @property
     def id_names(self) -> list[str] | None:

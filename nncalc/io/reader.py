@@ -63,7 +63,7 @@ class BatchReader:
         self.stream = stream
         self.operand = operand
         self.text = LineSource(stream, operand, on_read=on_read, source=source)
-        self.options = layout.Options(sep, header, columns, tuple(ids), target_col)
+        self.options = layout.Options(sep, header, columns, ids, target_col)
         self.layout: layout.Layout | None = None
         self.rows_read = 0  # rows handed out
         self._lines: list[str] = []
@@ -173,10 +173,6 @@ class BatchReader:
     def unparsed_start(self) -> int:
         return self._lines_start
 
-    @property
-    def unparsed_quoted(self) -> bool:
-        return self._quoted
-
     # --- reading ----------------------------------------------------------------
 
     def start(self) -> None:
@@ -184,8 +180,23 @@ class BatchReader:
         if not self._started:
             self._started = True
             self.layout = layout.read_layout(self, self.options)
+            if self._quoted and not any('"' in line for line in self.unparsed()):
+                self._quoted = False  # the quotes were in the header
 
     _start = start
+
+    def match_classes(self, names: Sequence[str], other: str) -> None:
+        """Give the class values in the order of ``names``, another operand's
+        (``other``) class names: two headers pair by name, not by position.
+
+        Call it once both are started, before the first chunk; different
+        sets of names are an error listing what each side lacks.
+        """
+        self.start()
+        assert self.layout is not None
+        if self.rows_read or self.pending:
+            raise RuntimeError("match_classes() after rows were read")
+        self.layout.match_classes(names, self.operand, other)
 
     def fill(self, limit: int | None = None) -> None:
         """Parse the next block of rows (at most ``limit`` of it), unless
@@ -226,8 +237,6 @@ class BatchReader:
     def _parse_lines(self, limit: int | None = None) -> None:
         """Parse unparsed lines (at most ``limit`` rows) into pending rows."""
         assert self.layout is not None
-        if self._quoted and not any('"' in line for line in self.unparsed()):
-            self._quoted = False  # the quotes were in lines already read (a header)
         if self._quoted:
             self._parse_records(limit)
         elif self.layout.plan.plain:
@@ -308,7 +317,12 @@ class BatchReader:
         the wrong width before a malformed quote.
         """
         records = read_records(
-            self.unparsed(), self._lines_start, self.separator, limit, quoted=self._quoted
+            self._lines,
+            self._lines_start,
+            self.separator,
+            limit,
+            quoted=self._quoted,
+            begin=self._at,
         )
         if records.open_at is not None and not records.rows:
             layout.check_open_record(self, records.open_at)

@@ -22,9 +22,9 @@ class Trickle:
         return self.pieces.pop(0) if self.pieces else b""
 
 
-def reader_of(data: bytes | str, **options: Any) -> BatchReader:
+def reader_of(data: bytes | str, operand: str = "P", **options: Any) -> BatchReader:
     raw = data.encode() if isinstance(data, str) else data
-    return BatchReader(io.BytesIO(raw), "P", **options)
+    return BatchReader(io.BytesIO(raw), operand, **options)
 
 
 def read_all(data: bytes | str, **options: Any) -> tuple[BatchReader, list[Chunk]]:

@@ -195,3 +195,26 @@ def test_many_rows_of_ids_and_targets_keep_their_order() -> None:
         assert ids == [f"r{i}" for i in range(1000)]
         assert targets == [str(i % 3) for i in range(1000)]
         assert values == [[i / 1000, 1 - i / 1000] for i in range(1000)]
+
+
+# --- two headers pair by name ---------------------------------------------------------
+
+
+def test_class_columns_follow_another_header_by_name() -> None:
+    q = reader_of("id,c,a,b\nx,0.5,0.2,0.3\ny,0.1,0.6,0.3\n", ids=["id"])
+    q.match_classes(["a", "b", "c"], "P")
+    assert q.labels == ["a", "b", "c"]
+    chunk = q.read_chunk()
+    assert chunk is not None
+    assert chunk.values.tolist() == [[0.2, 0.3, 0.5], [0.6, 0.3, 0.1]]
+    assert chunk.ids == [("x",), ("y",)]
+
+
+def test_headers_with_other_names_are_an_error_listing_them() -> None:
+    q = reader_of("c,a,d\n0.5,0.2,0.3\n", operand="Q")
+    with pytest.raises(NncalcError) as caught:
+        q.match_classes(["a", "b", "c"], "P")
+    assert str(caught.value) == (
+        "Q: the class columns of Q and P differ: Q lacks 'b'; P lacks 'd' "
+        "(columns are paired by name; pick them with --columns)"
+    )

@@ -330,8 +330,11 @@ def assert_well_behaved(name: str, args: list[str], stdin: bytes, result: Any) -
         assert result.stdout == "", (shown, "output for input that failed", result.stdout)
         assert len(lines) == 1, (shown, result.stderr)
         assert lines[0].startswith("nncalc: error: "), (shown, lines[0])
-        named = OPERAND_FIRST.match(lines[0]) or any(
-            n in lines[0] for n in names_in_play(name, args)
+        # "No such option: TOKEN" names what was typed (a long token shortened).
+        named = (
+            OPERAND_FIRST.match(lines[0])
+            or lines[0].startswith("nncalc: error: No such option: ")
+            or any(n in lines[0] for n in names_in_play(name, args))
         )
         assert named, (shown, "the error names no operand or option", lines[0])
 

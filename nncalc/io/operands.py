@@ -173,12 +173,30 @@ def open_operand(
         stream: BinaryIO = open_file(text[1:], name, binary=True)
         reader = BatchReader(stream, name, on_read=progress.tracker(text, stream, env))
         return Operand(name, reader=reader, source=text)
-    row = parse_literal(text, name)
+    try:
+        row = parse_literal(text, name)
+    except NncalcError:
+        _suggest_at(text, name)
+        raise
     if one_per_row and row.shape[1] > 1:
         from nncalc.io.tensor_rows import ArrayRows
 
         return Operand(name, reader=ArrayRows(name, text, row[0], one_per_row=True), source=text)
     return Operand(name, row=row, source="literal")
+
+
+def _suggest_at(text: str, name: str) -> None:
+    """A literal that is not a number but names an existing file: "did you mean @path?"."""
+    path = text.strip()
+    file = path.rpartition(":")[0] if ":" in path and not os.path.isfile(path) else path
+    if not file or not os.path.isfile(file):
+        return
+    import shlex
+
+    from nncalc.output.safe import visible_controls
+
+    typed = visible_controls(shlex.quote("@" + path))
+    raise NncalcError("not a number", operand=name, token=path, hint=f"did you mean {typed}?")
 
 
 def _tensor_reader(

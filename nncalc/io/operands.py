@@ -313,7 +313,8 @@ def _check_row_counts(batches: list[Operand]) -> None:
     first = lead.reader
     assert first is not None
     if first.pending == 0 and first.rows_read == 0 and first.done:
-        raise NncalcError("input has no data rows", operand=lead.name)
+        error = NncalcError("input has no data rows", operand=lead.name)
+        raise first.name_file(error) if isinstance(first, BatchReader) else error
     for other in others:
         first_rows, first_total = _rows_known(lead)
         second_rows, second_total = _rows_known(other)

@@ -144,16 +144,16 @@ class LineSource:
             partial = 0
         line = lines_before + newlines + 1
         column = partial + len(before.decode("utf-8", "replace")) + 1
-        place = f"line {line}, column {column}"
-        if self.source is not None:
-            place = f"{self.source}:{line}:{column}"
         byte = error.object[error.start]
-        return NncalcError(
-            f"{place}: not UTF-8 (byte 0x{byte:02X})",
-            operand=self.operand,
-            line=line,
-            hint="convert it to UTF-8, e.g. with iconv -f latin1 -t utf-8",
-        )
+        hint = "convert it to UTF-8, e.g. with iconv -f latin1 -t utf-8"
+        message = f"not UTF-8 (byte 0x{byte:02X})"
+        if self.source is None:
+            message = f"line {line}, column {column}: {message}"
+            return NncalcError(message, operand=self.operand, line=line, hint=hint)
+        from nncalc.output.safe import visible_controls
+
+        error_at = NncalcError(message, operand=self.operand, line=line, column=column, hint=hint)
+        return error_at.located(source=visible_controls(self.source))
 
     def _too_long(self, line: int) -> NncalcError:
         return NncalcError(

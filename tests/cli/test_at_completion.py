@@ -66,6 +66,15 @@ def test_zsh_gets_the_paths_as_values(files: Path) -> None:
 def test_options_that_take_files(files: Path) -> None:
     assert answer(files, "fish", "nncalc softmax --labels @p.") == ["@p.csv"]
     assert answer(files, "fish", "nncalc kl --mask @p.") == ["@p.csv"]
+    for line in [
+        "nncalc compare @p.csv @p.csv --target @p.",
+        "nncalc compare @p.csv @p.csv --mask @p.",
+        "nncalc distill 1,2 1,2 -y @p.",
+        "nncalc kl-normal 0 0 --mu2 @p.",
+        "nncalc kl-normal 0 0 --logvar2 @p.",
+        "nncalc sgd --data @p.",
+    ]:
+        assert answer(files, "fish", line) == ["@p.csv"], line
 
 
 def test_a_word_without_an_at_is_left_to_the_shell(files: Path) -> None:

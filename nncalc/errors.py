@@ -64,6 +64,9 @@ class NncalcError(ValueError):
     The message is rendered on one line as
     ``OPERAND row R, column C: 'TOKEN': MESSAGE (HINT)``, worded for Python
     callers: ``hint`` is the suggested fix ("normalize=True rescales it").
+    An error met while reading a file (``where.source``, filled in by the
+    reader) is placed as compilers do:
+    ``OPERAND: FILE:LINE:COLUMN: 'TOKEN': MESSAGE (HINT)``.
 
     ``param`` names the function argument at fault (``"alpha"``,
     ``"temperature"``, ``"config"``), or is ``None`` when the data is;

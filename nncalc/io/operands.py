@@ -176,7 +176,7 @@ def open_operand(
     try:
         row = parse_literal(text, name)
     except NncalcError:
-        _suggest_at(text, name)
+        suggest_at(text, name)
         raise
     if one_per_row and row.shape[1] > 1:
         from nncalc.io.tensor_rows import ArrayRows
@@ -185,7 +185,7 @@ def open_operand(
     return Operand(name, row=row, source="literal")
 
 
-def _suggest_at(text: str, name: str) -> None:
+def suggest_at(text: str, name: str) -> None:
     """A literal that is not a number but names an existing file: "did you mean @path?"."""
     path = text.strip()
     file = path.rpartition(":")[0] if ":" in path and not os.path.isfile(path) else path

@@ -67,3 +67,13 @@ def test_a_number_that_names_a_file_is_still_a_number(in_tmp: Path) -> None:
     result = run("entropy", "0.5,0.5")
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "0.6931471805599453\n"
+
+
+def test_other_operands_that_read_files_get_it_too(in_tmp: Path) -> None:
+    write(in_tmp / "pred.csv", "0.5,0.5\n")
+    write(in_tmp / "mask.txt", "1\n")
+    write(in_tmp / "t.txt", "0\n")
+    line = one_line_error(run("entropy", "@pred.csv", "--mask", "mask.txt"))
+    assert line == "nncalc: error: --mask: 'mask.txt': not a number (did you mean @mask.txt?)"
+    line = one_line_error(run("xent", "t.txt", "@pred.csv"))
+    assert line == "nncalc: error: TARGET: 't.txt': not a number (did you mean @t.txt?)"

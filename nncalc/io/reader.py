@@ -176,22 +176,9 @@ class BatchReader:
 
     # --- reading ----------------------------------------------------------------
 
-    @property
-    def file(self) -> str | None:
-        """The name of the file read, as messages show it (None: stdin or unnamed)."""
-        source = self.text.source
-        if source is None or source == "stdin":
-            return None
-        from nncalc.output.safe import visible_controls
-
-        return visible_controls(source)
-
     def name_file(self, error: NncalcError) -> NncalcError:
         """``error``, about this input, placed in its file: ``FILE:LINE:COLUMN``."""
-        file = self.file
-        if file is not None and error.where.operand in (None, self.operand):
-            error.located(operand=self.operand, source=file)
-        return error
+        return self.text.name_file(error)
 
     def start(self) -> None:
         """Read the first lines: the separator, header and columns are then known."""

@@ -34,6 +34,7 @@ class Location:
     column: int | None = None
     token: str | None = None
     line: int | None = None
+    source: str | None = None  # the file being read: places become FILE:LINE:COLUMN
 
 
 class Kind(Enum):
@@ -63,6 +64,9 @@ class NncalcError(ValueError):
     The message is rendered on one line as
     ``OPERAND row R, column C: 'TOKEN': MESSAGE (HINT)``, worded for Python
     callers: ``hint`` is the suggested fix ("normalize=True rescales it").
+    An error met while reading a file (``where.source``, filled in by the
+    reader) is placed as compilers do:
+    ``OPERAND: FILE:LINE:COLUMN: 'TOKEN': MESSAGE (HINT)``.
 
     ``param`` names the function argument at fault (``"alpha"``,
     ``"temperature"``, ``"config"``), or is ``None`` when the data is;
@@ -106,9 +110,12 @@ class NncalcError(ValueError):
         operand: str | None = None,
         row_offset: int = 0,
         line: int | None = None,
+        source: str | None = None,
     ) -> NncalcError:
-        """Fill in the operand and shift a chunk-relative row to the stream's."""
+        """Fill in the operand and the file, and shift a chunk-relative row to the stream's."""
         where = self.where
+        if source is not None and where.source is None:
+            where = replace(where, source=source)
         if operand is not None and where.operand is None:
             where = replace(where, operand=operand)
         if where.row is not None:
@@ -120,6 +127,8 @@ class NncalcError(ValueError):
 
     def __str__(self) -> str:
         where = self.where
+        if where.source is not None:
+            return self._in_file(where.source)
         place = []
         if where.row is not None:
             row = f"row {where.row}"
@@ -136,6 +145,28 @@ class NncalcError(ValueError):
             text = f"{_quote(where.token)}: {text}"
         if head:
             text = f"{head}: {text}"
+        if self.hint:
+            text = f"{text} ({self.hint})"
+        return " ".join(text.split())
+
+    def _in_file(self, source: str) -> str:
+        """``OPERAND: FILE:LINE:COLUMN: 'TOKEN': MESSAGE (HINT)``, as compilers place errors."""
+        where = self.where
+        place = source
+        if where.line is not None:
+            place += f":{where.line}"
+            if where.column is not None:
+                place += f":{where.column}"
+        elif where.row is not None:
+            place += f" row {where.row}"
+            if where.column is not None:
+                place += f", column {where.column}"
+        text = self.message
+        if where.token is not None:
+            text = f"{_quote(where.token)}: {text}"
+        text = f"{place}: {text}"
+        if where.operand:
+            text = f"{where.operand}: {text}"
         if self.hint:
             text = f"{text} ({self.hint})"
         return " ".join(text.split())

@@ -9,6 +9,7 @@ from typing import Annotated, Any, TypeVar, cast
 
 import typer
 
+from nncalc.cli.completion import complete_at_path
 from nncalc.cli.option_values import complete_reduction
 from nncalc.cli.pipeline import Scalars
 from nncalc.cli.steps.distributions import Distributions
@@ -64,6 +65,7 @@ MaskOpt = Annotated[
     typer.Option(
         "--mask",
         metavar="M",
+        autocompletion=complete_at_path,
         help="0 or 1 per row: rows marked 0 (padding) are left out of the results and "
         "every reduction. A vector, '-' (stdin), @file (one per line) or @mask.npy.",
         show_default=False,
@@ -121,8 +123,13 @@ TolOpt = Annotated[
 
 
 def operand(text: str, metavar: str) -> Any:
-    """An operand argument; its metavar is the operand's name in upper case."""
-    return typer.Argument(help=text, show_default=False, metavar=metavar)
+    """An operand argument; its metavar is the operand's name in upper case.
+
+    <Tab> after an ``@`` completes file names (:mod:`nncalc.cli.completion`).
+    """
+    return typer.Argument(
+        help=text, show_default=False, metavar=metavar, autocompletion=complete_at_path
+    )
 
 
 DistributionP = Annotated[

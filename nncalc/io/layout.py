@@ -225,7 +225,10 @@ def read_layout(reader: BatchReader, options: Options) -> Layout:
     note = f"the first line `{shown}` was read as data; pass --header if it names the columns"
     names = fields if header else None
     columns = Columns(reader.operand, names, len(fields), None if header else note)
-    plan = columns.plan(options.columns, options.ids, options.target_col)
+    try:
+        plan = columns.plan(options.columns, options.ids, options.target_col)
+    except NncalcError as error:
+        raise error.located(line=number) if header else error from None
     layout = Layout(separator, separator_line, names, number if header else None, plan, None)
     if header:
         reader.skip_lines(span)
@@ -273,6 +276,7 @@ def check_open_record(reader: BatchReader, open_at: int) -> None:
         raise NncalcError(
             f"the quote opened on line {opened} is never closed",
             operand=reader.operand,
+            line=opened,
             hint='write a quote inside a quoted field as ""',
         )
     if sum(map(len, lines)) > MAX_LINE_CHARS:

@@ -25,7 +25,7 @@ from nncalc.core.arrays import IntArray
 from nncalc.core.reduce import check_mask
 from nncalc.errors import NncalcError
 from nncalc.io.chunks import Chunk
-from nncalc.io.operands import Operand, StdinClaim, open_operand
+from nncalc.io.operands import Operand, StdinClaim, open_operand, suggest_at
 from nncalc.io.tokens import parse_literal
 
 if TYPE_CHECKING:
@@ -89,7 +89,11 @@ class Mask:
         elif text == "-" or text.startswith("@"):
             self.operand = open_operand(text, WHERE, claim, env)
         else:
-            self.literal = parse_literal(text, WHERE)[0]
+            try:
+                self.literal = parse_literal(text, WHERE)[0]
+            except NncalcError:
+                suggest_at(text, WHERE)
+                raise
 
     @property
     def operands(self) -> list[Operand]:

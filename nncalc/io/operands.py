@@ -173,12 +173,30 @@ def open_operand(
         stream: BinaryIO = open_file(text[1:], name, binary=True)
         reader = BatchReader(stream, name, on_read=progress.tracker(text, stream, env))
         return Operand(name, reader=reader, source=text)
-    row = parse_literal(text, name)
+    try:
+        row = parse_literal(text, name)
+    except NncalcError:
+        suggest_at(text, name)
+        raise
     if one_per_row and row.shape[1] > 1:
         from nncalc.io.tensor_rows import ArrayRows
 
         return Operand(name, reader=ArrayRows(name, text, row[0], one_per_row=True), source=text)
     return Operand(name, row=row, source="literal")
+
+
+def suggest_at(text: str, name: str) -> None:
+    """A literal that is not a number but names an existing file: "did you mean @path?"."""
+    path = text.strip()
+    file = path.rpartition(":")[0] if ":" in path and not os.path.isfile(path) else path
+    if not file or not os.path.isfile(file):
+        return
+    import shlex
+
+    from nncalc.output.safe import visible_controls
+
+    typed = visible_controls(shlex.quote("@" + path))
+    raise NncalcError("not a number", operand=name, token=path, hint=f"did you mean {typed}?")
 
 
 def _tensor_reader(
@@ -193,39 +211,71 @@ def _tensor_reader(
 
 
 def read_labels(text: str) -> list[str]:
-    """Class labels: ``a,b,c`` (CSV: ``a,"b, c"`` is two) or ``@vocab.txt`` (one per line)."""
+    """Class labels: ``a,b,c`` (CSV: ``a,"b, c"`` is two) or ``@vocab.txt`` (one per line).
+
+    An empty label (``a,,b``, ``a,b,``) or one given twice is an error naming
+    its position (and, in a file, its line).
+    """
     if text.startswith("@"):
         with open_file(text[1:], "--labels") as handle:
-            return _label_lines(handle, text)
+            labels, lines = _label_lines(handle, text)
+        _check_labels(labels, lines, text[1:])
+        return labels
     if '"' not in text:
-        return [label.strip() for label in text.split(",")]
-    import csv
+        labels = [label.strip() for label in text.split(",")]
+    else:
+        import csv
 
-    try:
-        row = next(csv.reader([text], skipinitialspace=True))
-    except csv.Error as error:  # a line break outside quotes
-        raise NncalcError(f"not one CSV line: {error}", operand="--labels") from None
-    return [label.strip() for label in row]
+        try:
+            row = next(csv.reader([text], skipinitialspace=True))
+        except csv.Error as error:  # a line break outside quotes
+            raise NncalcError(f"not one CSV line: {error}", operand="--labels") from None
+        labels = [label.strip() for label in row]
+    _check_labels(labels)
+    return labels
 
 
-def _label_lines(handle: TextIO, source: str) -> list[str]:
-    """Non-blank lines of a labels file, within the input limits."""
+def _check_labels(labels: list[str], lines: list[int] | None = None, path: str = "") -> None:
+    """No empty label, no label twice: each names one class."""
+    first: dict[str, int] = {}
+    for index, label in enumerate(labels):
+        if not label:
+            message = f"label {index + 1} of {len(labels)} is empty"
+            raise NncalcError(message, operand="--labels", hint="name every class: a,b,c")
+        seen = first.setdefault(label, index)
+        if seen == index:
+            continue
+        operand, message = "--labels", f"label {index + 1} repeats label {seen + 1}"
+        if lines is not None:
+            from nncalc.output.safe import visible_controls
+
+            operand = f"--labels {visible_controls(path)}:{lines[index]}"
+            message += f", from line {lines[seen]}"
+        raise NncalcError(message, operand=operand, token=label, hint="class names must differ")
+
+
+def _label_lines(handle: TextIO, source: str) -> tuple[list[str], list[int]]:
+    """Non-blank lines of a labels file and their line numbers, within the input limits."""
     labels: list[str] = []
+    lines: list[int] = []
     where = {"operand": "--labels", "token": source}
+    number = 0
     try:
         while raw := handle.readline(MAX_LINE_CHARS + 1):
             if len(raw) > MAX_LINE_CHARS and not raw.endswith("\n"):
                 message = f"a line is longer than {MAX_LINE_CHARS:,} characters"
                 raise NncalcError(message, **where)  # type: ignore[arg-type]
+            number += 1
             if label := raw.strip():
                 labels.append(label)
+                lines.append(number)
             if len(labels) > MAX_LABELS:
                 raise NncalcError(f"more than {MAX_LABELS:,} labels", **where)  # type: ignore[arg-type]
     except UnicodeDecodeError:
         raise NncalcError("not UTF-8 text", **where) from None  # type: ignore[arg-type]
     except OSError as error:
         raise NncalcError(f"cannot read: {error.strerror}", **where) from None  # type: ignore[arg-type]
-    return labels
+    return labels, lines
 
 
 def aligned_chunks(operands: list[Operand]) -> Iterator[list[Chunk]]:
@@ -263,7 +313,8 @@ def _check_row_counts(batches: list[Operand]) -> None:
     first = lead.reader
     assert first is not None
     if first.pending == 0 and first.rows_read == 0 and first.done:
-        raise NncalcError("input has no data rows", operand=lead.name)
+        error = NncalcError("input has no data rows", operand=lead.name)
+        raise first.name_file(error) if isinstance(first, BatchReader) else error
     for other in others:
         first_rows, first_total = _rows_known(lead)
         second_rows, second_total = _rows_known(other)

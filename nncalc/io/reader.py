@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import BinaryIO, TextIO
 
 from nncalc.core.arrays import FloatArray
+from nncalc.errors import NncalcError
 from nncalc.io import layout
 from nncalc.io.chunks import Chunk
 from nncalc.io.csvtext import data_line, pick_fields, read_records
@@ -175,11 +176,19 @@ class BatchReader:
 
     # --- reading ----------------------------------------------------------------
 
+    def name_file(self, error: NncalcError) -> NncalcError:
+        """``error``, about this input, placed in its file: ``FILE:LINE:COLUMN``."""
+        return self.text.name_file(error)
+
     def start(self) -> None:
         """Read the first lines: the separator, header and columns are then known."""
         if not self._started:
             self._started = True
-            self.layout = layout.read_layout(self, self.options)
+            try:
+                self.layout = layout.read_layout(self, self.options)
+            except NncalcError as error:
+                self.name_file(error)
+                raise
             if self._quoted and not any('"' in line for line in self.unparsed()):
                 self._quoted = False  # the quotes were in the header
 
@@ -202,11 +211,15 @@ class BatchReader:
         """Parse the next block of rows (at most ``limit`` of it), unless
         some rows are pending or the input is done."""
         self.start()
-        while self.pending == 0 and not self.done:
-            if self._at == len(self._lines):
-                self._read_block()
-            if self._at < len(self._lines):
-                self._parse_lines(limit)
+        try:
+            while self.pending == 0 and not self.done:
+                if self._at == len(self._lines):
+                    self._read_block()
+                if self._at < len(self._lines):
+                    self._parse_lines(limit)
+        except NncalcError as error:
+            self.name_file(error)
+            raise
 
     def take(self, rows: int) -> Chunk:
         """The next ``rows`` pending rows (fewer if fewer are pending)."""

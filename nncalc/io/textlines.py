@@ -76,6 +76,22 @@ class LineSource:
         self._eof = False
 
     @property
+    def file(self) -> str | None:
+        """The name of the file read, as messages show it (None: stdin or unnamed)."""
+        if self.source is None or self.source == "stdin":
+            return None
+        from nncalc.output.safe import visible_controls
+
+        return visible_controls(self.source)
+
+    def name_file(self, error: NncalcError) -> NncalcError:
+        """``error``, about this input, placed in its file: ``FILE:LINE:COLUMN``."""
+        file = self.file
+        if file is not None and error.where.operand in (None, self.operand):
+            error.located(operand=self.operand, source=file)
+        return error
+
+    @property
     def exhausted(self) -> bool:
         """Whether every line of the input has been split off."""
         return self._eof and not self._carry
@@ -144,16 +160,16 @@ class LineSource:
             partial = 0
         line = lines_before + newlines + 1
         column = partial + len(before.decode("utf-8", "replace")) + 1
-        place = f"line {line}, column {column}"
-        if self.source is not None:
-            place = f"{self.source}:{line}:{column}"
         byte = error.object[error.start]
-        return NncalcError(
-            f"{place}: not UTF-8 (byte 0x{byte:02X})",
-            operand=self.operand,
-            line=line,
-            hint="convert it to UTF-8, e.g. with iconv -f latin1 -t utf-8",
-        )
+        hint = "convert it to UTF-8, e.g. with iconv -f latin1 -t utf-8"
+        message = f"not UTF-8 (byte 0x{byte:02X})"
+        if self.source is None:
+            message = f"line {line}, column {column}: {message}"
+            return NncalcError(message, operand=self.operand, line=line, hint=hint)
+        error_at = NncalcError(message, operand=self.operand, line=line, column=column, hint=hint)
+        if self.source == "stdin":
+            return error_at.located(source="stdin")
+        return self.name_file(error_at)
 
     def _too_long(self, line: int) -> NncalcError:
         return NncalcError(

@@ -494,7 +494,7 @@ def test_an_endless_line_ends_in_an_error_not_in_memory_exhaustion() -> None:
     assert result.returncode == 2, result.stderr
     assert result.stdout == b""
     assert result.stderr.decode() == (
-        "nncalc: error: LOGITS: line 1 is longer than 32,000,000 characters "
+        "nncalc: error: LOGITS: /dev/zero: line 1 is longer than 32,000,000 characters "
         "(is this text with one row per line?)\n"
     )
     result = run_process("ulimit -v 2000000; nncalc softmax 1,2 --labels @/dev/zero", timeout=120)

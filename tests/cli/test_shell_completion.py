@@ -1,8 +1,9 @@
 """The completion scripts in completions/ complete in real bash, zsh and fish.
 
 Each shell loads the committed script the way the README says to install it
-and completes a command name, an option of a command and a ``--format``
-value; the scripts call the installed ``nncalc`` back. bash runs its
+and completes a command name, an option of a command, a ``--format``
+value and file names after an ``@``; the scripts call the installed
+``nncalc`` back. bash runs its
 completion function as it would on <Tab>; fish answers ``complete -C``; zsh
 is driven on a pseudo-terminal, with real <Tab> key presses, and reports its
 edited command line. ``nncalc --install-completion`` is checked in each shell
@@ -218,3 +219,69 @@ def test_install_completion_in_zsh(tmp_path: Path) -> None:
     # <Tab>s complete.
     lines = zsh_lines(tmp_path, [], ["nncalc so", *(typed for typed, _ in ZSH_CASES)], rc=True)
     assert lines[1:] == [completed for _, completed in ZSH_CASES]
+
+
+# --- @path operands: file names after the '@' ----------------------------------
+
+
+def make_files(home: Path) -> Path:
+    """A directory of inputs: files, a directory, one with a space, a hidden one."""
+    files = home / "work"
+    for name in ["p.csv", "pq.csv", "my file.csv", ".hidden.csv", "runs/a.csv", "runs/b.npy"]:
+        (files / name).parent.mkdir(parents=True, exist_ok=True)
+        (files / name).write_text("0.5,0.5\n")
+    (files / "only" / "deep").mkdir(parents=True)
+    (files / "only" / "deep" / "x.csv").write_text("0.5,0.5\n")
+    return files
+
+
+def test_bash_completes_file_names_after_an_at(tmp_path: Path) -> None:
+    files = make_files(tmp_path)
+    setup = f"cd {shlex.quote(str(files))}; source {COMPLETIONS / 'nncalc.bash'}"
+    everything = ["@my\\ file.csv", "@only/", "@p.csv", "@pq.csv", "@runs/"]
+    assert bash_complete("nncalc kl @", tmp_path, setup) == everything
+    assert bash_complete("nncalc kl @p", tmp_path, setup) == ["@p.csv", "@pq.csv"]
+    assert bash_complete("nncalc kl @p.csv @pq", tmp_path, setup) == ["@pq.csv"]
+    # A lone directory: its entries, so bash inserts "@runs/" and no space.
+    assert bash_complete("nncalc kl @ru", tmp_path, setup) == ["@runs/a.csv", "@runs/b.npy"]
+    assert bash_complete("nncalc kl @o", tmp_path, setup) == ["@only/deep/x.csv"]
+    assert bash_complete("nncalc kl @my", tmp_path, setup) == ["@my\\ file.csv"]
+    assert bash_complete("nncalc kl @.h", tmp_path, setup) == ["@.hidden.csv"]
+    assert bash_complete("nncalc softmax --mask @p.", tmp_path, setup) == ["@p.csv"]
+    assert bash_complete("nncalc softmax --labels @p.", tmp_path, setup) == ["@p.csv"]
+    assert bash_complete("nncalc kl @nothing", tmp_path, setup) == []
+
+
+def test_fish_completes_file_names_after_an_at(tmp_path: Path) -> None:
+    files = make_files(tmp_path)
+    setup = f"cd {shlex.quote(str(files))}; source {COMPLETIONS / 'nncalc.fish'}"
+    everything = ["@my file.csv", "@only/", "@p.csv", "@pq.csv", "@runs/"]
+    assert sorted(fish_complete("nncalc kl @", tmp_path, setup)) == everything
+    assert sorted(fish_complete("nncalc kl @p", tmp_path, setup)) == ["@p.csv", "@pq.csv"]
+    assert sorted(fish_complete("nncalc kl @ru", tmp_path, setup)) == [
+        "@runs/a.csv",
+        "@runs/b.npy",
+    ]
+    assert fish_complete("nncalc kl @o", tmp_path, setup) == ["@only/deep/x.csv"]
+    assert fish_complete("nncalc softmax --mask @p.", tmp_path, setup) == ["@p.csv"]
+
+
+ZSH_AT_CASES = [
+    ("nncalc kl @p.", "nncalc kl @p.csv "),
+    ("nncalc kl @p.csv @pq", "nncalc kl @p.csv @pq.csv "),
+    ("nncalc kl @ru", "nncalc kl @runs/"),  # two files inside: their common part, no space
+    ("nncalc kl @runs/b", "nncalc kl @runs/b.npy "),
+    ("nncalc kl @o", "nncalc kl @only/deep/x.csv "),
+    ("nncalc softmax --mask @p.", "nncalc softmax --mask @p.csv "),
+]
+
+
+def test_zsh_completes_file_names_after_an_at(tmp_path: Path) -> None:
+    files = make_files(tmp_path)
+    setup = [
+        f"cd {shlex.quote(str(files))}",
+        f"autoload -Uz compinit; compinit -u -d {tmp_path}/dump",
+        f"source {COMPLETIONS / '_nncalc'}",
+    ]
+    lines = zsh_lines(tmp_path, setup, [typed for typed, _ in ZSH_AT_CASES])
+    assert lines == [completed for _, completed in ZSH_AT_CASES]

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from nncalc.cli.completion import complete_at_path
 from nncalc.cli.options import DigitsOpt, FormatOpt, NormalizeOpt, TolOpt, operand
 from nncalc.cli.pipeline import run_record
 from nncalc.cli.steps.compare import Comparison
@@ -26,6 +27,7 @@ TargetOpt = Annotated[
     typer.Option(
         "--target",
         metavar="TOKENS",
+        autocompletion=complete_at_path,
         help="The true class of each row (0-based), for perplexities and dp: "
         "@tokens.npy, @file (one per line) or a literal list.",
     ),
@@ -35,6 +37,7 @@ MaskOpt = Annotated[
     typer.Option(
         "--mask",
         metavar="M",
+        autocompletion=complete_at_path,
         help="1 to keep a row, 0 to drop it (padding): @attention_mask.npy, @file or a list.",
     ),
 ]

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from nncalc.cli.completion import complete_at_path
 from nncalc.cli.options import (
     TemperatureOpt,
     operand,
@@ -33,6 +34,7 @@ LabelOpt = Annotated[
     typer.Option(
         "--label",
         "-y",
+        autocompletion=complete_at_path,
         help="True class index (0-based), or a batch of them: '-' or @file, one per line.",
     ),
 ]

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from nncalc.cli.completion import complete_at_path
 from nncalc.cli.options import (
     operand,
     scalar_output,
@@ -21,12 +22,17 @@ MuArg = Annotated[str | None, operand(MU_HELP, "MU")]
 LogvarArg = Annotated[str | None, operand(LOGVAR_HELP, "LOGVAR")]
 Mu2Opt = Annotated[
     str | None,
-    typer.Option("--mu2", help="Mean of the second Gaussian (default 0): vector, '-' or @file."),
+    typer.Option(
+        "--mu2",
+        help="Mean of the second Gaussian (default 0): vector, '-' or @file.",
+        autocompletion=complete_at_path,
+    ),
 ]
 Logvar2Opt = Annotated[
     str | None,
     typer.Option(
         "--logvar2",
+        autocompletion=complete_at_path,
         help="Its log-variance (default 0, i.e. N(0, I)); a sigma with --std.",
     ),
 ]

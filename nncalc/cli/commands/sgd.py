@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from nncalc.cli.completion import complete_at_path
 from nncalc.cli.options import DigitsOpt, FormatOpt
 from nncalc.cli.pipeline import run_record
 from nncalc.cli.steps.sgd import SgdRun, Sizes
@@ -24,6 +25,7 @@ DataOpt = Annotated[
     str | None,
     typer.Option(
         "--data",
+        autocompletion=complete_at_path,
         help="Rows x1,...,xd,y (target last): @file.csv, '-' (stdin) or a literal row. "
         "Default: synthetic data.",
         metavar="@FILE|-",

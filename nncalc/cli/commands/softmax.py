@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from nncalc.cli.completion import complete_at_path
 from nncalc.cli.options import DigitsOpt, FormatOpt, TemperatureOpt, operand
 from nncalc.cli.pipeline import run_vectors
 from nncalc.cli.steps.distributions import Softmax
@@ -19,7 +20,11 @@ TopOpt = Annotated[
 ]
 LabelsOpt = Annotated[
     str | None,
-    typer.Option("--labels", help="Class names: a,b,c or @vocab.txt (one per line)."),
+    typer.Option(
+        "--labels",
+        help="Class names: a,b,c or @vocab.txt (one per line).",
+        autocompletion=complete_at_path,
+    ),
 ]
 OutputOpt = Annotated[
     str | None,

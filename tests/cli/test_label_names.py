@@ -1,0 +1,68 @@
+"""Class names must name one class each: no empty or repeated label (issue 13)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import one_line_error, run
+
+
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        ("a,b,", "--labels: label 3 of 3 is empty (name every class: a,b,c)"),
+        (",b,c", "--labels: label 1 of 3 is empty (name every class: a,b,c)"),
+        ('a,"",c', "--labels: label 2 of 3 is empty (name every class: a,b,c)"),
+        ("a, ,c", "--labels: label 2 of 3 is empty (name every class: a,b,c)"),
+        ("a,a,b", "--labels: 'a': label 2 repeats label 1 (class names must differ)"),
+        ("x,y, x", "--labels: 'x': label 3 repeats label 1 (class names must differ)"),
+    ],
+)
+def test_an_empty_or_repeated_label_is_an_error_naming_its_position(
+    labels: str, expected: str
+) -> None:
+    line = one_line_error(run("softmax", "1,2,3", "--labels", labels))
+    assert line == f"nncalc: error: {expected}"
+
+
+def test_a_repeated_label_in_a_file_names_both_lines(tmp_path: Path) -> None:
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("cat\n\ndog\ncat\n")  # blank lines are skipped
+    line = one_line_error(run("softmax", "1,2,3", "--labels", f"@{vocab}"))
+    assert line == (
+        f"nncalc: error: --labels {vocab}:4: 'cat': label 3 repeats label 1, from line 1 "
+        "(class names must differ)"
+    )
+
+
+def test_a_hostile_repeated_label_is_shown_escaped(tmp_path: Path) -> None:
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("\x1b[31mred\nblue\n\x1b[31mred\n")
+    line = one_line_error(run("softmax", "1,2,3", "--labels", f"@{vocab}"))
+    assert "\x1b" not in line
+    assert "'\\x1b[31mred': label 3 repeats label 1, from line 1" in line
+
+
+def test_distinct_labels_still_work() -> None:
+    result = run("softmax", "1,2,3", "--labels", 'a,"b, c",d', "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["labels"] == ["a", "b, c", "d"]
+
+
+def test_quoted_header_names_lose_their_quotes(tmp_path: Path) -> None:
+    path = tmp_path / "logits.csv"
+    path.write_text('"cat","dog ""big""","a,b"\n1,2,3\n')
+    result = run("softmax", f"@{path}", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["labels"] == ["cat", 'dog "big"', "a,b"]
+    top = run("softmax", f"@{path}", "-f", "json", "--top", "2")
+    assert top.exit_code == 0, top.stderr
+    assert [entry["class"] for entry in json.loads(top.stdout)["probabilities"][0]] == [
+        "a,b",
+        'dog "big"',
+    ]
+    csv = run("softmax", f"@{path}", "-f", "csv")
+    assert csv.stdout.splitlines()[0] == 'cat,"dog ""big""","a,b"'

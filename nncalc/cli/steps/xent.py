@@ -55,8 +55,7 @@ class Predictions:
         with chunk.locate():
             return log_predictions(
                 chunk.values,
-                from_logits=self.logits,
-                temperature=self.temperature,
+                logits_temperature=self.temperature if self.logits else None,
                 eps=self.eps,
                 tol=self.tol,
                 normalize=self.normalize,

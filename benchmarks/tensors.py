@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 
 import numpy as np
-from bench import NNCALC, PYTHON, Contender, race, run_once, show
+from runner import NNCALC, PYTHON, Contender, race, run_once, show
 
 CLASSES = 128_256
 

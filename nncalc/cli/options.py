@@ -71,15 +71,16 @@ MaskOpt = Annotated[
         show_default=False,
     ),
 ]
+
+
+def output_path(text: str) -> Any:
+    """The -o/--output PATH option, with the command's own help ``text``."""
+    return typer.Option("--output", "-o", metavar="PATH", help=text, show_default=False)
+
+
 OutputOpt = Annotated[
     str | None,
-    typer.Option(
-        "--output",
-        "-o",
-        metavar="PATH",
-        help="Also write every row's result to PATH, by extension: .npy, .csv, .jsonl, .json.",
-        show_default=False,
-    ),
+    output_path("Also write every row's result to PATH, by extension: .npy, .csv, .jsonl, .json."),
 ]
 BaseOpt = Annotated[
     Base, typer.Option("--base", "-b", help="Logarithm base: e (nats), 2 (bits), 10 (dits).")

@@ -210,8 +210,10 @@ def run_scalars(step: ScalarStep, out: Scalars) -> None:
     bounds = Bounds(out.maximum, out.minimum)
     file = None
     if out.path is not None:
+        from nncalc.output.files import open_output  # only when there is an output file
+
         shape = leading_shape(operands) if mask is None else None
-        file = open_file(out.path, step.name, None, shape, out.digits)
+        file = open_output(out.path, name=step.name, leading_shape=shape, digits=out.digits)
     sink = ScalarSink(
         step.name,
         output,
@@ -238,19 +240,6 @@ def run_scalars(step: ScalarStep, out: Scalars) -> None:
         sink.finish(tables=lambda value: step.tables(value, names, output, out.base))
     else:
         write_summary(summary, output, bounds)
-
-
-def open_file(
-    path: str,
-    name: str,
-    columns: list[str] | None,
-    shape: tuple[int, ...] | None,
-    digits: int | None,
-) -> ResultWriter:
-    """The writer of ``-o/--output PATH`` (imported only when an output file is given)."""
-    from nncalc.output.files import open_output
-
-    return open_output(path, name=name, columns=columns, leading_shape=shape, digits=digits)
 
 
 def write_summary(summary: Summary, output: Output, bounds: Bounds) -> None:
@@ -329,6 +318,9 @@ def vectors_to_file(step: VectorStep, operands: list[Operand], sink: VectorSink,
     """Write every result row to ``path``; the file is opened once the row width is known."""
     if step.top is not None:
         raise NncalcError("applies to printed output; --output writes whole rows", operand="--top")
+    from nncalc.output.files import open_output
+
+    digits = sink.output.digits
     file: ResultWriter | None = None
     try:
         for chunks in read(operands):
@@ -338,7 +330,9 @@ def vectors_to_file(step: VectorStep, operands: list[Operand], sink: VectorSink,
             if file is None:
                 columns = sink.column_names(width)
                 shape = leading_shape(operands)
-                file = open_file(path, step.name, columns, shape, sink.output.digits)
+                file = open_output(
+                    path, name=step.name, columns=columns, leading_shape=shape, digits=digits
+                )
             file.write(values)
         if file is not None:
             file.close()

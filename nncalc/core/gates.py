@@ -55,9 +55,11 @@ class Gate:
         if value is None:
             needs = " (pass target=)" if self.name in TARGET_STATISTICS else ""
             raise NncalcError(f"gate {str(self)!r}: {self.name} has no value{needs}")
-        number = float(value)
-        passed = number <= self.bound if self.op == "<=" else number >= self.bound
-        return GateResult(self, number, passed)
+        return GateResult(self, float(value))
+
+    def holds(self, value: float) -> bool:
+        """Whether ``value`` is within the bound (never for NaN)."""
+        return value <= self.bound if self.op == "<=" else value >= self.bound
 
 
 @dataclass(frozen=True)
@@ -66,12 +68,15 @@ class GateResult:
 
     gate: Gate
     value: float
-    passed: bool
 
     def __str__(self) -> str:
         """'kl.p99 = 0.0012, not <= 0.001' (or '..., <= 0.001' when passed)."""
         verdict = "" if self.passed else "not "
         return f"{self.gate.name} = {self.value!r}, {verdict}{self.gate.op} {self.gate.bound!r}"
+
+    @property
+    def passed(self) -> bool:
+        return self.gate.holds(self.value)
 
 
 def parse_gate(expr: str, names: Sequence[str] = STATISTICS) -> Gate:

@@ -60,14 +60,8 @@ def cross_entropy(
     accurate to a few ulp (see :func:`log_predictions`). Never below the
     entropy of the target (so cross-entropy - entropy is never negative).
     """
-    log_q = log_predictions(
-        pred,
-        from_logits=from_logits,
-        temperature=temperature,
-        eps=eps,
-        tol=tol,
-        normalize=normalize,
-    )
+    t = temperature if from_logits else None
+    log_q = log_predictions(pred, logits_temperature=t, eps=eps, tol=tol, normalize=normalize)
     target_array = np.asarray(target)
     if target_array.dtype.kind in "iu" and target_array.ndim <= 1:
         indices = class_indices(target_array, log_q.shape[1])
@@ -82,15 +76,16 @@ def cross_entropy(
 def log_predictions(
     pred: npt.ArrayLike,
     *,
-    from_logits: bool = False,
-    temperature: float = 1.0,
+    logits_temperature: float | None = None,
     eps: float | None = None,
     tol: float = DEFAULT_TOL,
     normalize: bool = False,
 ) -> FloatArray:
     """log y_hat per row (2-D): log-softmax of logits, or log of checked probabilities.
 
-    Arguments and errors as :func:`cross_entropy`'s for ``pred``. Probability
+    ``pred`` holds logits when ``logits_temperature`` is given (softened at
+    that temperature; 1.0 for plain logits), else probabilities. Other
+    arguments and errors as :func:`cross_entropy`'s for ``pred``. Probability
     rows are renormalised exactly: each entry is log(p / sum p) to a few
     ulp, including a p within 1e-20 of the whole row sum (whose log is tiny)
     and subnormal p; 0 gives -inf. Logits: as :func:`log_softmax`.
@@ -103,8 +98,8 @@ def log_predictions(
     less than 1. ``log_loss`` uses eps = the float64 machine epsilon,
     2.220446049250313e-16; nncalc agrees with it bit for bit there (tested).
     """
-    if from_logits:
-        return np.asarray(log_softmax(as_rows(pred), temperature), dtype=np.float64)
+    if logits_temperature is not None:
+        return np.asarray(log_softmax(as_rows(pred), logits_temperature), dtype=np.float64)
     if eps is None:
         rows, sums = validate_distribution(pred, tol=tol, normalize=normalize)
         return _log_probabilities(rows, sums)
@@ -293,7 +288,7 @@ def cross_entropy_loss(
     non-negative numbers); the reductions are exactly rounded (``math.fsum``).
     """
     check_smoothing(label_smoothing)
-    log_q = log_predictions(pred, from_logits=from_logits)
+    log_q = log_predictions(pred, logits_temperature=1.0 if from_logits else None)
     classes = log_q.shape[1]
     w = None
     if weight is not None:

@@ -49,11 +49,8 @@ class ColumnPlan:
         self.ids = ids
         self.target = target
         self.fields = fields
-
-    @property
-    def plain(self) -> bool:
-        """Whether every column is a class value, in file order."""
-        return not self.ids and self.target is None and self.values == list(range(self.fields))
+        # Whether every column is a class value, in file order (asked of every block).
+        self.plain = not ids and target is None and values == list(range(fields))
 
 
 class Columns:

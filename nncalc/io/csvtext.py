@@ -139,15 +139,19 @@ def too_long_record(line: int) -> NncalcError:
     )
 
 
-def split_records(
+def read_records(
     lines: list[str],
     first_number: int,
     separator: str | None,
     limit: int | None = None,
+    *,
+    quoted: bool,
     begin: int = 0,
 ) -> Records:
-    """Up to ``limit`` records of ``lines[begin:]``, lines that hold no quote:
-    each split at the separator."""
+    """Up to ``limit`` records of ``lines[begin:]``: read as CSV when ``quoted``
+    (they may hold a quote), else each line split at the separator."""
+    if quoted:
+        return quoted_records(lines, first_number, separator, limit, begin)
     records = Records()
     number = first_number - begin
     for index in range(begin, len(lines)):
@@ -160,21 +164,6 @@ def split_records(
             records.rows.append(split_line(line, separator))
     records.used = len(lines) - begin
     return records
-
-
-def read_records(
-    lines: list[str],
-    first_number: int,
-    separator: str | None,
-    limit: int | None = None,
-    *,
-    quoted: bool,
-    begin: int = 0,
-) -> Records:
-    """The records of ``lines[begin:]``: read as CSV when ``quoted`` (they may hold a quote)."""
-    if quoted:
-        return quoted_records(lines, first_number, separator, limit, begin)
-    return split_records(lines, first_number, separator, limit, begin)
 
 
 def pick_fields(

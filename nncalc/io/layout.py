@@ -34,7 +34,26 @@ from nncalc.io.tokens import (
 )
 
 if TYPE_CHECKING:
-    from nncalc.io.reader import BatchReader
+    from typing import Protocol
+
+    from nncalc.io.textlines import LineSource
+
+    class LineReader(Protocol):
+        """What the layout uses of a BatchReader (which imports this module)."""
+
+        operand: str
+        layout: Layout | None
+
+        @property
+        def text(self) -> LineSource: ...
+        @property
+        def separator(self) -> str | None: ...
+        @property
+        def unparsed_start(self) -> int: ...
+        def unparsed(self) -> list[str]: ...
+        def more_lines(self) -> bool: ...
+        def skip_lines(self, count: int) -> None: ...
+
 
 # The separators --sep takes, and their spellings: None is runs of whitespace.
 SEPARATOR_SPELLINGS: dict[str, str | None] = {
@@ -149,7 +168,7 @@ class Layout:
         return self.names[self.plan.target]
 
 
-def _next_data(reader: BatchReader, after: int) -> int | None:
+def _next_data(reader: LineReader, after: int) -> int | None:
     """Index among the unparsed lines of the first data line from ``after`` on."""
     while True:
         lines, start = reader.unparsed(), reader.unparsed_start
@@ -161,7 +180,7 @@ def _next_data(reader: BatchReader, after: int) -> int | None:
             return None
 
 
-def _record_text(reader: BatchReader, index: int) -> str:
+def _record_text(reader: LineReader, index: int) -> str:
     """The data line ``index`` of the unparsed lines, with the lines that a
     quote it leaves open goes on over (as much as a line may hold)."""
     lines, start = reader.unparsed(), reader.unparsed_start
@@ -178,7 +197,7 @@ def _record_text(reader: BatchReader, index: int) -> str:
     return text
 
 
-def _first_record(reader: BatchReader, separator: str | None) -> tuple[list[str], int]:
+def _first_record(reader: LineReader, separator: str | None) -> tuple[list[str], int]:
     """The fields of the record the unparsed lines start with, and its lines."""
     while True:
         lines, start = reader.unparsed(), reader.unparsed_start
@@ -194,7 +213,7 @@ def _first_record(reader: BatchReader, separator: str | None) -> tuple[list[str]
         reader.more_lines()
 
 
-def read_layout(reader: BatchReader, options: Options) -> Layout:
+def read_layout(reader: LineReader, options: Options) -> Layout:
     """Read the first record(s) of ``reader``: the header, if any, is consumed."""
     first = _next_data(reader, 0)
     if first is None:
@@ -241,7 +260,7 @@ def read_layout(reader: BatchReader, options: Options) -> Layout:
     return layout
 
 
-def _check_first_row(reader: BatchReader, fields: list[str], number: int) -> None:
+def _check_first_row(reader: LineReader, fields: list[str], number: int) -> None:
     """A first line guessed to be data because some field is a number: its
     class values must all be numbers (a line of names and numbers is no header)."""
     assert reader.layout is not None
@@ -267,7 +286,7 @@ def _check_first_row(reader: BatchReader, fields: list[str], number: int) -> Non
         )
 
 
-def check_open_record(reader: BatchReader, open_at: int) -> None:
+def check_open_record(reader: LineReader, open_at: int) -> None:
     """A quoted record still open where the lines read so far end: fine, unless
     the input ends there or the record grows past the limit of a line."""
     lines = reader.unparsed()[open_at:]
@@ -283,7 +302,7 @@ def check_open_record(reader: BatchReader, open_at: int) -> None:
         raise too_long_record(opened).located(operand=reader.operand)
 
 
-def wrong_width(reader: BatchReader, rows: list[list[str]]) -> int | None:
+def wrong_width(reader: LineReader, rows: list[list[str]]) -> int | None:
     """The index of the first row without as many fields as the header (or first row)."""
     assert reader.layout is not None
     expected = reader.layout.plan.fields
@@ -293,7 +312,7 @@ def wrong_width(reader: BatchReader, rows: list[list[str]]) -> int | None:
     return None
 
 
-def width_error(reader: BatchReader, fields: list[str], row: int, line: int) -> NncalcError:
+def width_error(reader: LineReader, fields: list[str], row: int, line: int) -> NncalcError:
     """A row of ``fields`` without as many as the header (or the first row)."""
     assert reader.layout is not None
     layout = reader.layout
@@ -332,7 +351,7 @@ def width_error(reader: BatchReader, fields: list[str], row: int, line: int) -> 
     return NncalcError(message, operand=reader.operand, row=row, line=line, hint=hint)
 
 
-def mixed_separators(reader: BatchReader, other: str) -> str:
+def mixed_separators(reader: LineReader, other: str) -> str:
     """The message for a row holding separator ``other`` besides the input's."""
     assert reader.layout is not None
     ours = SEPARATOR_NAMES[reader.layout.separator]
@@ -344,7 +363,7 @@ def mixed_separators(reader: BatchReader, other: str) -> str:
     )
 
 
-def missing_value(reader: BatchReader, column: int, row: int, line: int) -> NncalcError:
+def missing_value(reader: LineReader, column: int, row: int, line: int) -> NncalcError:
     """A row without a value in an id or target column."""
     assert reader.layout is not None
     names = reader.layout.names
@@ -359,7 +378,7 @@ def missing_value(reader: BatchReader, column: int, row: int, line: int) -> Nnca
     )
 
 
-def number_at(reader: BatchReader, token: str, column: int, row: int, line: int) -> float:
+def number_at(reader: LineReader, token: str, column: int, row: int, line: int) -> float:
     """One class value; a token holding another separator is a mixed-separator error."""
     try:
         return parse_token(token, reader.operand, column, row, line)

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from nncalc.core.arrays import FloatArray
 from nncalc.io import layout
 from nncalc.io.tokens import MAX_ROW_VALUES, MAX_TOKEN_CHARS, _too_wide, has_long_token
-
-if TYPE_CHECKING:
-    from nncalc.io.reader import BatchReader
 
 
 def load(
@@ -52,7 +48,7 @@ def load(
 
 
 def parse_fields(
-    reader: BatchReader,
+    reader: layout.LineReader,
     rows: list[list[str]],
     numbers: Sequence[int],
     first_row: int,
@@ -82,7 +78,7 @@ def parse_fields(
 
 
 def checked_texts(
-    reader: BatchReader,
+    reader: layout.LineReader,
     texts: list[tuple[str, ...]],
     columns: list[int],
     numbers: Sequence[int],

@@ -27,15 +27,15 @@ class Bar:
         self.fraction = fraction
 
 
+Cells = Sequence[Sequence[str | Bar]]
+"""A table's rows of cells: formatted numbers and labels, and bars."""
+
+
 class Table:
     """A table for people: formatted cells; drawn by :mod:`nncalc.output.tables`."""
 
     def __init__(
-        self,
-        title: str,
-        columns: list[str],
-        rows: Sequence[Sequence[str | Bar]],
-        caption: str | None = None,
+        self, title: str, columns: list[str], rows: Cells, caption: str | None = None
     ) -> None:
         self.title = title
         self.columns = columns

@@ -53,6 +53,12 @@ def size(param: str, *, minimum: int = 1) -> Any:
     return callback
 
 
+def size_option(*flags: str, metavar: str, help: str, minimum: int = 1) -> Any:
+    """A size option, named in messages by its long flag (``--max-len``: max_len)."""
+    param = flags[0].removeprefix("--").replace("-", "_")
+    return typer.Option(*flags, callback=size(param, minimum=minimum), metavar=metavar, help=help)
+
+
 def _int(value: str | int | None) -> int | None:
     """A size option's value (the callback made it an int already)."""
     return None if value is None else int(value)
@@ -77,19 +83,11 @@ def complete_preset(incomplete: str) -> list[str]:
 
 VocabSizeOpt = Annotated[
     str | None,
-    typer.Option(
-        "--vocab-size", "-V", callback=size("vocab_size"), metavar="V", help="Vocabulary size V."
-    ),
+    size_option("--vocab-size", "-V", metavar="V", help="Vocabulary size V."),
 ]
 DModelOpt = Annotated[
     str | None,
-    typer.Option(
-        "--d-model",
-        "-D",
-        callback=size("d_model"),
-        metavar="D",
-        help="Embedding width D (hidden size).",
-    ),
+    size_option("--d-model", "-D", metavar="D", help="Embedding width D (hidden size)."),
 ]
 TiedOpt = Annotated[
     bool | None,
@@ -102,10 +100,9 @@ TiedOpt = Annotated[
 ]
 MaxLenOpt = Annotated[
     str | None,
-    typer.Option(
+    size_option(
         "--max-len",
         "-L",
-        callback=size("max_len"),
         metavar="L",
         help="Context length L: the learned position table's length (see --positions) "
         "and the output's sequence length.",
@@ -139,28 +136,26 @@ PresetOpt = Annotated[
 ]
 PadToMultipleOpt = Annotated[
     str | None,
-    typer.Option(
+    size_option(
         "--pad-to-multiple",
         metavar="M",
-        callback=size("pad_to_multiple"),
         help="Pad the vocabulary up to a multiple of M, as nanoGPT does (50257 -> 50304).",
     ),
 ]
 TypeVocabSizeOpt = Annotated[
     str | None,
-    typer.Option(
+    size_option(
         "--type-vocab-size",
-        callback=size("type_vocab_size", minimum=0),
         metavar="N",
         help="Rows of a token-type table (BERT: 2); 0 for none.",
+        minimum=0,
     ),
 ]
 BatchSizeOpt = Annotated[
     str | None,
-    typer.Option(
+    size_option(
         "--batch-size",
         "-B",
-        callback=size("batch_size"),
         metavar="B",
         help="Batch size B for the embedding output's shape (B, L, D) and bytes.",
     ),

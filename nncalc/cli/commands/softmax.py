@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from nncalc.cli.completion import complete_at_path
-from nncalc.cli.options import DigitsOpt, FormatOpt, TemperatureOpt, operand
+from nncalc.cli.options import DigitsOpt, FormatOpt, TemperatureOpt, operand, output_path
 from nncalc.cli.pipeline import run_vectors
 from nncalc.cli.steps.distributions import Softmax
 from nncalc.output.spec import Format
@@ -28,12 +28,8 @@ LabelsOpt = Annotated[
 ]
 OutputOpt = Annotated[
     str | None,
-    typer.Option(
-        "--output",
-        "-o",
-        metavar="PATH",
-        help="Write the rows to PATH instead of stdout, by extension: .npy, .csv, .jsonl, .json.",
-        show_default=False,
+    output_path(
+        "Write the rows to PATH instead of stdout, by extension: .npy, .csv, .jsonl, .json."
     ),
 ]
 

@@ -108,7 +108,7 @@ class KlNormal(ScalarStep):
     def tables(
         self, value: float, names: list[str] | None, output: Output, base: Base
     ) -> list[Table]:
-        return reports.kl_normal_tables(value, *self.last, std=self.std, base=base, output=output)
+        return reports.kl_normal_tables(value, self.last, std=self.std, base=base, output=output)
 
     def conclude(self, sink: ScalarSink, output: Output) -> Summary | None:
         if self.recon is None:
@@ -252,9 +252,8 @@ class KlApprox(ScalarStep):
     def tables(
         self, value: float, names: list[str] | None, output: Output, base: Base
     ) -> list[Table]:
-        count = self.pooled["k3"].count
         return reports.kl_approx_tables(
-            value, self._summary(), count, self.estimator, base=base, output=output
+            value, self.pooled, self.estimator, base=base, output=output
         )
 
     def conclude(self, sink: ScalarSink, output: Output) -> Summary | None:

@@ -10,7 +10,7 @@ import numpy as np
 
 from nncalc.cli import startup
 from nncalc.cli.pipeline import ScalarStep
-from nncalc.cli.steps.distributions import check_temperature, same_width
+from nncalc.cli.steps.distributions import Distributions, same_width
 from nncalc.core.arrays import FloatArray
 from nncalc.core.distribution import as_distribution, class_indices, pair_rows
 from nncalc.core.xent import (
@@ -36,27 +36,22 @@ else:  # loaded when a table is drawn
 CLASS_INDEX = re.compile(r"\s*\d+\s*")
 
 
-class Predictions:
-    """How PRED rows become log-probabilities (--logits, -t, --eps, --normalize, --tol)."""
+class Predictions(Distributions):
+    """How PRED rows become log-probabilities: as distributions, and --eps."""
 
-    __slots__ = ("eps", "logits", "normalize", "temperature", "tol")
+    __slots__ = ("eps",)
 
     def __init__(
         self, *, logits: bool, temperature: float, eps: float | None, normalize: bool, tol: float
     ) -> None:
-        check_temperature(temperature)
-        self.logits = logits
-        self.temperature = temperature
+        super().__init__(logits, temperature, normalize, tol)
         self.eps = eps
-        self.normalize = normalize
-        self.tol = tol
 
     def log_q(self, chunk: Chunk) -> FloatArray:
         with chunk.locate():
             return log_predictions(
                 chunk.values,
-                from_logits=self.logits,
-                temperature=self.temperature,
+                logits_temperature=self.temperature if self.logits else None,
                 eps=self.eps,
                 tol=self.tol,
                 normalize=self.normalize,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -11,21 +12,17 @@ from nncalc.output.reports.common import _names, _units, class_table
 from nncalc.output.spec import Bar, Base, Output, Table
 from nncalc.output.text import format_number
 
+if TYPE_CHECKING:
+    from nncalc.core.policy import RunningMean
+
 
 def kl_normal_tables(
-    value: float,
-    mu: FloatArray,
-    spread: FloatArray,
-    mu2: FloatArray,
-    spread2: FloatArray,
-    terms: FloatArray,
-    *,
-    std: bool,
-    base: Base,
-    output: Output,
+    value: float, gaussians: Sequence[FloatArray], *, std: bool, base: Base, output: Output
 ) -> list[Table]:
-    """The total, and per latent dimension both Gaussians and the KL term."""
+    """The total, and per latent dimension both Gaussians and the KL term
+    (``gaussians``: mu, sigma or log-variance, mu2, its spread, the terms)."""
     n, unit, scale = _units(base, output)
+    mu, spread, mu2, spread2, terms = gaussians
     dims = len(mu)
     standard_prior = bool(np.all(mu2 == 0) and np.all(spread2 == (1.0 if std else 0.0)))
     summary: list[list[str | Bar]] = [
@@ -87,19 +84,15 @@ def distill_tables(
 
 
 def kl_approx_tables(
-    value: float,
-    stats: dict[str, tuple[float, float]],
-    samples: int,
-    estimator: str,
-    *,
-    base: Base,
-    output: Output,
+    value: float, pooled: Mapping[str, RunningMean], estimator: str, *, base: Base, output: Output
 ) -> list[Table]:
     """Mean and standard error of k1, k2, k3; the chosen one is the result."""
     n, unit, scale = _units(base, output)
     formulas = {"k1": "-log r", "k2": "(log r)^2 / 2", "k3": "(r - 1) - log r"}
     rows: list[list[str | Bar]] = []
-    for name, (mean, stderr) in stats.items():
+    samples = pooled["k3"].count
+    for name, stat in pooled.items():
+        mean, stderr = stat.mean, stat.stderr
         marker = " (result)" if name == estimator else ""
         rows.append(
             [

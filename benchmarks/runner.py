@@ -1,0 +1,100 @@
+"""Running contenders: each a fresh process, timed, interleaved, its peak RSS sampled.
+
+Shared by bench.py and tensors.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PYTHON = sys.executable
+NNCALC = str(Path(sys.executable).parent / "nncalc")
+
+
+@dataclass
+class Contender:
+    name: str
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    stdin: Path | None = None
+    times: list[float] = field(default_factory=list)
+    rss_kb: list[int] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+
+def child_env(extra: dict[str, str]) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED")
+    }
+    env.update(extra)
+    return env
+
+
+def peak_rss_kb(pid: int) -> int:
+    """The process's peak resident set so far (Linux), 0 when unknown.
+
+    Read from /proc because ``ru_maxrss`` of a child also counts the memory
+    of the parent that spawned it.
+    """
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def run_once(contender: Contender, out: Path | None, *, memory: bool = False) -> float:
+    """Wall time of one run (stdout to ``out``, or a pipe); records peak RSS if asked."""
+    with contextlib.ExitStack() as stack:
+        stdin: Any = subprocess.DEVNULL
+        if contender.stdin:
+            stdin = stack.enter_context(open(contender.stdin, "rb"))
+        stdout: Any = stack.enter_context(open(out, "wb")) if out else subprocess.PIPE
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            contender.argv, stdin=stdin, stdout=stdout, env=child_env(contender.env)
+        )
+        if process.stdout is not None:
+            process.stdout.read()
+        peak = 0
+        while memory and process.poll() is None:
+            peak = max(peak, peak_rss_kb(process.pid))
+            time.sleep(0.005)
+        process.wait()
+        elapsed = time.perf_counter() - start
+    if process.returncode != 0:
+        raise SystemExit(f"{contender.name} failed with exit {process.returncode}")
+    if memory:
+        contender.rss_kb.append(peak)
+    return elapsed
+
+
+def race(contenders: list[Contender], repeat: int, out: Path | None) -> None:
+    for contender in contenders:  # warm-up: byte code, page cache
+        run_once(contender, out)
+    for round_ in range(repeat):
+        shift = round_ % len(contenders)
+        for contender in contenders[shift:] + contenders[:shift]:
+            contender.times.append(run_once(contender, out, memory=out is not None))
+
+
+def show(contenders: list[Contender]) -> None:
+    for c in contenders:
+        rss = f"   peak RSS {max(c.rss_kb) / 1024:6.1f} MiB" if c.rss_kb else ""
+        print(f"  {c.name:<48} {c.median * 1000:8.1f} ms{rss}")

@@ -22,6 +22,7 @@ from typer.models import CommandInfo
 
 from nncalc import __version__
 from nncalc.cli import environment, startup
+from nncalc.cli.domains import domain_of
 from nncalc.cli.errors import for_cli
 from nncalc.errors import CheckFailed, ExitCode, NncalcError
 from nncalc.io import progress
@@ -107,7 +108,7 @@ class NncalcGroup(TyperGroup):
     ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
         env = extra.pop("environment", None) or Environment.from_process()
-        startup.install(self)  # keep pydantic out of start-up
+        startup.install(self, domain_of)  # keep pydantic out of start-up; option domains
         self._help_style(env)
         # Always "nncalc" (also under `python -m nncalc` and test runners), so
         # usage lines, help and the completion variable name the real command.

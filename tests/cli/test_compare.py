@@ -228,7 +228,7 @@ def test_probabilities_with_probs_and_normalize(tmp_path: Path) -> None:
     assert plain(ok(*scaled, "--normalize")) == pytest.approx(got, rel=1e-14)
     assert "row sums to 3" in one_line_error(run(*scaled))
     line = one_line_error(run("compare", "1,2", "2,1", "--normalize"))
-    assert line.startswith("nncalc: error: --normalize: --normalize rescales probabilities")
+    assert line.startswith("nncalc: error: --normalize: rescales probabilities")
 
 
 def test_mismatched_rows_and_widths_are_one_line_errors(data: Data) -> None:

@@ -67,8 +67,9 @@ class Comparison(RecordStep):
     ) -> None:
         if normalize and not probs:
             raise NncalcError(
-                "--normalize rescales probabilities; BASE and NEW are logits without --probs",
+                "rescales probabilities, and without --probs BASE and NEW are logits",
                 operand="--normalize",
+                hint="pass --probs if they are probabilities, or drop --normalize",
             )
         self.gates = parse_gates(gates, target is not None)
         self.operands = [(base, "BASE"), (new, "NEW")]

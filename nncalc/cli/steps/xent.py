@@ -10,7 +10,7 @@ import numpy as np
 
 from nncalc.cli import startup
 from nncalc.cli.pipeline import ScalarStep
-from nncalc.cli.steps.distributions import check_temperature, same_width
+from nncalc.cli.steps.distributions import check_applies, check_temperature, same_width
 from nncalc.core.arrays import FloatArray
 from nncalc.core.distribution import as_distribution, class_indices, pair_rows
 from nncalc.core.xent import (
@@ -45,6 +45,7 @@ class Predictions:
         self, *, logits: bool, temperature: float, eps: float | None, normalize: bool, tol: float
     ) -> None:
         check_temperature(temperature)
+        check_applies(logits=logits, temperature=temperature, operands="PRED rows")
         self.logits = logits
         self.temperature = temperature
         self.eps = eps

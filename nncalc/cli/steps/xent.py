@@ -97,6 +97,7 @@ class CrossEntropy(ScalarStep):
             or (ignore_index is not None and literal == str(ignore_index))
         )
         self.last: tuple[FloatArray, FloatArray] = (np.zeros(0), np.zeros(0))
+        self.last_weight = 1.0
 
     def opened(self, operands: Sequence[Operand]) -> None:
         """A tensor TARGET: class indices (one per element) or distributions, by shape.
@@ -127,6 +128,7 @@ class CrossEntropy(ScalarStep):
             else:
                 y, log_q, values, weights = self._soft_rows(target_chunk, pred_chunk, log_q)
         self.last = (smoothed_target(y[-1:], self.smoothing)[0], log_q[-1])
+        self.last_weight = float(weights[-1])
         return values, weights
 
     def _index_rows(
@@ -169,7 +171,15 @@ class CrossEntropy(ScalarStep):
     def tables(
         self, value: float, names: list[str] | None, output: Output, base: Base
     ) -> list[Table]:
-        result = reports.xent_tables(value, *self.last, names, base=base, output=output)
+        result = reports.xent_tables(
+            value,
+            *self.last,
+            names,
+            base=base,
+            output=output,
+            weight=self.weight,
+            row_weight=self.last_weight,
+        )
         if self.torch_options:
             options = reports.xent_option_table(
                 self.smoothing, self.weight, self.ignore_index, output=output

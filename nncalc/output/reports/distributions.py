@@ -89,8 +89,19 @@ def xent_tables(
     *,
     base: Base,
     output: Output,
+    weight: FloatArray | None = None,
+    row_weight: float = 1.0,
 ) -> list[Table]:
-    """p(true class), perplexity and H(p,q) = H(p) + KL(p||q), per class."""
+    """p(true class), perplexity and H(p,q) = H(p) + KL(p||q), per class.
+
+    With class weights the loss is no cross-entropy, and H(p) + KL(p||q)
+    does not add up to it: the table shows instead each class's weighted
+    term, which sum to the value (see :func:`weighted_xent_tables`).
+    """
+    if weight is not None:
+        return weighted_xent_tables(
+            value, y, log_q, names, weight, row_weight, base=base, output=output
+        )
     n, unit, scale = _units(base, output)
     q = np.exp(log_q)
     Y = y[None, :]
@@ -112,6 +123,49 @@ def xent_tables(
         Table("cross-entropy", ["quantity", "value"], summary),
         class_table(["class", "target", "pred", "-y log(pred)"], names, [y, q, terms], n),
     ]
+
+
+def weighted_xent_tables(
+    value: float,
+    y: FloatArray,
+    log_q: FloatArray,
+    names: Sequence[str] | None,
+    weight: FloatArray,
+    row_weight: float,
+    *,
+    base: Base,
+    output: Output,
+) -> list[Table]:
+    """A weighted cross-entropy: sum_c w_c y_c (-log q_c), over w_y for a mean.
+
+    The per-class terms are w_c y_c (-log q_c) / D, D being the mean's
+    denominator (the row's weight w_y, PyTorch's) when ``value`` is that
+    mean and 1 otherwise (``--reduction sum``), so they sum to ``value``.
+    """
+    n, unit, scale = _units(base, output)
+    q = np.exp(log_q)
+    with np.errstate(invalid="ignore"):
+        weighted = np.where(y > 0, -weight * y * log_q, 0.0) * scale
+    total = float(np.sum(weighted))
+    divisor = 1.0
+    if row_weight not in (0.0, 1.0) and abs(value - total / row_weight) < abs(value - total):
+        divisor = row_weight
+    terms = weighted / divisor
+    summary: list[list[str | Bar]] = [
+        [f"weighted H(target, pred) ({unit})", format_number(value, n)],
+        ["sum over classes of w y (-log pred)", format_number(total, n)],
+    ]
+    if divisor != 1.0:
+        summary.append(["mean: divided by w(true class)", format_number(divisor, n)])
+    hot = np.flatnonzero(y == 1.0)
+    if len(hot) == 1:
+        summary.append(["p(true class)", format_number(q[hot[0]], n)])
+    caption = "the terms sum to the weighted H(target, pred); H(target) + KL does not"
+    table = class_table(
+        ["class", "target", "pred", "weight", "term"], names, [y, q, weight, terms], n
+    )
+    table = Table(table.title, table.columns, table.rows, table.caption or caption)
+    return [Table("weighted cross-entropy", ["quantity", "value"], summary), table]
 
 
 def entropy_tables(

@@ -212,7 +212,7 @@ def test_check_on_the_kl_without_recon() -> None:
         (
             ("kl-normal", "0,0", "0,0", "--mu2", "1"),
             None,
-            "nncalc: error: --mu2: rows have 1 values but MU rows have 2; "
+            "nncalc: error: --mu2: rows have 1 value but MU rows have 2; "
             "they must have the same length",
         ),
         (

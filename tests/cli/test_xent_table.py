@@ -6,14 +6,22 @@ import math
 import re
 
 import pytest
+from typer.testing import CliRunner
 
+from nncalc.cli.app import app
+from nncalc.output.environment import Environment
 from tests.conftest import ok
 
 WEIGHTED = ["xent", "1", "0.1,0.7,0.2", "--weight", "1,2,3", "--label-smoothing", "0.2"]
 
 
 def table(*args: str) -> str:
-    return ok(*args, "--format", "table", "--digits", "17")
+    """The tables at full precision, on a terminal wide enough for them."""
+    wide = Environment(width=200)
+    argv = [*args, "--format", "table", "--digits", "17"]
+    result = CliRunner().invoke(app, argv, environment=wide)
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
 
 
 def quantity(text: str, name: str) -> float:

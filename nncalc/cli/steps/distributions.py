@@ -14,7 +14,7 @@ from nncalc.core.distribution import as_distribution, pair_rows, validate_distri
 from nncalc.core.divergence import entropy_rows, js_rows, kl_rows
 from nncalc.core.from_logits import entropy_logits_rows, js_logits_rows, kl_logits_rows
 from nncalc.core.softmax import check_logits, log_softmax, softmax
-from nncalc.errors import NncalcError
+from nncalc.errors import NncalcError, plural
 from nncalc.io.reader import Chunk
 from nncalc.output.spec import Base, Output, Table
 
@@ -71,7 +71,7 @@ def same_width(chunks: Sequence[Chunk]) -> None:
     mismatch = next((c for c in rest if c.values.shape[1] != width), None)
     if mismatch is not None:
         raise NncalcError(
-            f"rows have {mismatch.values.shape[1]} values but {first.operand} rows have "
+            f"rows have {plural(mismatch.values.shape[1], 'value')} but {first.operand} rows have "
             f"{width}; they must have the same length",
             operand=mismatch.operand,
         )

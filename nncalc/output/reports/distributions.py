@@ -9,6 +9,7 @@ import numpy as np
 
 from nncalc.core.arrays import FloatArray
 from nncalc.core.divergence import entropy_rows, js_rows, kl_rows
+from nncalc.errors import plural
 from nncalc.output.reports.common import Names, _names, _perplexity, _units, class_table
 from nncalc.output.spec import Bar, Base, Output, Table
 from nncalc.output.text import format_number
@@ -51,12 +52,19 @@ def softmax_tables(
     body = []
     for number, (_, values) in enumerate(rows, start=1):
         probs = np.exp(values) if log else values
-        best = int(np.argmax(probs))
-        label = _names(names, len(probs))[best]
-        body.append([str(number), label, format_number(probs[best], n), Bar(float(probs[best]))])
+        labels = _names(names, len(probs))
+        order = np.argsort(-probs, kind="stable")[: top or 1].tolist()
+        for rank, best in enumerate(order, start=1):
+            cells: list[str | Bar] = [str(number) if rank == 1 else "", str(rank), labels[best]]
+            body.append([*cells, format_number(probs[best], n), Bar(float(probs[best]))])
     caption = f"first {len(rows)} of {count} rows" if count > len(rows) else None
-    title = "softmax per row: most probable class"
-    return [Table(title, ["row", "class", "probability", ""], body, caption)]
+    if top is None:
+        title = "softmax per row: most probable class"
+    else:
+        title = (
+            f"softmax per row: the {plural(top, 'most probable class', 'most probable classes')}"
+        )
+    return [Table(title, ["row", "rank", "class", "probability", ""], body, caption)]
 
 
 def kl_tables(

@@ -33,10 +33,11 @@ from types import ModuleType
 from typing import Any
 
 # Typer >= 0.26 vendors Click: its exceptions live under a private name.
-from typer._click.exceptions import ClickException, UsageError
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
 __all__ = [
     "ClickException",
+    "NoArgsIsHelpError",
     "SimpleParam",
     "UsageError",
     "install",

@@ -202,7 +202,9 @@ def _usage_message(error: startup.UsageError, prog_name: str) -> str:
     possibilities = getattr(error, "possibilities", None)
     if possibilities:
         hint = f"did you mean {' or '.join(sorted(possibilities))}? {hint}"
-    message = " ".join(error.message.split()).rstrip(".")
+    # NoSuchOption's own format adds "(Possible options: ...)": its bare message.
+    text = error.message if possibilities is not None else error.format_message()
+    message = " ".join(text.split()).rstrip(".")
     extra = re.fullmatch(r"Got unexpected extra argument\S* \((.*)\)", message)
     if extra:
         message = f"{plural(len(extra[1].split()), 'extra operand')}: {extra[1]}"

@@ -205,6 +205,9 @@ def _usage_message(error: startup.UsageError, prog_name: str) -> str:
     # NoSuchOption's own format adds "(Possible options: ...)": its bare message.
     text = error.message if possibilities is not None else error.format_message()
     message = " ".join(text.split()).rstrip(".")
+    head, _, guess = message.partition(". Did you mean ")
+    if guess:  # "No such command 'kll'. Did you mean 'kl'?"
+        message, hint = head, f"did you mean {guess.rstrip('?')}? {hint}"
     extra = re.fullmatch(r"Got unexpected extra argument\S* \((.*)\)", message)
     if extra:
         message = f"{plural(len(extra[1].split()), 'extra operand')}: {extra[1]}"

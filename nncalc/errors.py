@@ -187,3 +187,13 @@ class CheckFailed(Exception):
     def __init__(self, lines: list[str]) -> None:
         super().__init__("\n".join(lines))
         self.lines = lines
+
+
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """``count`` and the noun that goes with it: ``1 row``, ``2 rows``, ``1,000 classes``.
+
+    ``words`` is the plural when it is not ``word`` + "s" (``class``, ``classes``).
+    Every message that counts something says it through here.
+    """
+    noun = word if count == 1 else (words if words is not None else word + "s")
+    return f"{count:,} {noun}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import importlib
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -22,8 +23,9 @@ from typer.models import CommandInfo
 
 from nncalc import __version__
 from nncalc.cli import environment, startup
+from nncalc.cli.domains import domain_of
 from nncalc.cli.errors import for_cli
-from nncalc.errors import CheckFailed, ExitCode, NncalcError
+from nncalc.errors import CheckFailed, ExitCode, NncalcError, plural
 from nncalc.io import progress
 from nncalc.io.operands import MissingOperand
 from nncalc.io.tokens import protect_negative_literals
@@ -107,7 +109,7 @@ class NncalcGroup(TyperGroup):
     ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
         env = extra.pop("environment", None) or Environment.from_process()
-        startup.install(self)  # keep pydantic out of start-up
+        startup.install(self, domain_of)  # keep pydantic out of start-up; option domains
         self._help_style(env)
         # Always "nncalc" (also under `python -m nncalc` and test runners), so
         # usage lines, help and the completion variable name the real command.
@@ -145,10 +147,14 @@ class NncalcGroup(TyperGroup):
             for line in failure.lines:
                 sys.stderr.write(f"nncalc: {line}\n")
             return ExitCode.CHECK_FAILED
+        except startup.NoArgsIsHelpError as error:
+            # `nncalc` alone: the help, as `nncalc --help` shows it (Rich on a
+            # terminal has drawn it already), on stdout; exit 2 as Typer does.
+            if error.message:
+                sys.stdout.write(error.message.rstrip("\n") + "\n")
+            return ExitCode.USAGE
         except startup.UsageError as error:
-            command = error.ctx.command_path if error.ctx else prog_name
-            message = " ".join(error.format_message().split())
-            _fail(f"{message} (see '{command} --help')")
+            _fail(_usage_message(error, prog_name))
             return int(error.exit_code)
         except startup.ClickException as error:
             _fail(" ".join(error.format_message().split()))
@@ -187,6 +193,28 @@ class NncalcGroup(TyperGroup):
             if command is not None:
                 return command.get_usage(typer.Context(command, info_name=name, parent=root)) + "\n"
         return self.get_usage(root) + "\n"
+
+
+def _usage_message(error: startup.UsageError, prog_name: str) -> str:
+    """A usage error of the parser on one line: what, then the hint in one parenthesis."""
+    command = error.ctx.command_path if error.ctx else prog_name
+    hint = f"see '{command} --help'"
+    possibilities = getattr(error, "possibilities", None)
+    if possibilities:
+        hint = f"did you mean {' or '.join(sorted(possibilities))}? {hint}"
+    # NoSuchOption's own format adds "(Possible options: ...)": its bare message.
+    text = error.message if possibilities is not None else error.format_message()
+    message = " ".join(text.split()).rstrip(".")
+    head, _, guess = message.partition(". Did you mean ")
+    if guess:  # "No such command 'kll'. Did you mean 'kl'?"
+        message, hint = head, f"did you mean {guess.rstrip('?')}? {hint}"
+    extra = re.fullmatch(r"Got unexpected extra argument\S* \((.*)\)", message)
+    if extra:
+        message = f"{plural(len(extra[1].split()), 'extra operand')}: {extra[1]}"
+    needs = re.fullmatch(r"Option '(\S+)' requires an argument", message)
+    if needs:
+        message = f"{needs[1]}: needs a value"
+    return f"{message} ({hint})"
 
 
 def _silence(fd: int) -> None:

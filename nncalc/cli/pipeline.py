@@ -17,7 +17,7 @@ import numpy as np
 from nncalc.cli import environment
 from nncalc.cli.option_values import bound_option, reduction_option
 from nncalc.core.arrays import FloatArray, IntArray
-from nncalc.errors import NncalcError
+from nncalc.errors import NncalcError, plural
 from nncalc.io.operands import Operand, StdinClaim, aligned_chunks, open_operand, read_labels
 from nncalc.io.reader import Chunk
 from nncalc.output.environment import Environment
@@ -311,7 +311,10 @@ def run_vectors(step: VectorStep, fmt: Format, digits: int | None, path: str | N
 
 def check_labels(names: list[str] | None, width: int) -> None:
     if names is not None and len(names) != width:
-        raise NncalcError(f"{len(names)} labels for {width} classes", operand="--labels")
+        raise NncalcError(
+            f"{plural(len(names), 'label')} for {plural(width, 'class', 'classes')}",
+            operand="--labels",
+        )
 
 
 def vectors_to_file(step: VectorStep, operands: list[Operand], sink: VectorSink, path: str) -> None:

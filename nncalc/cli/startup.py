@@ -26,17 +26,18 @@ import importlib.util
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import Enum
 from types import ModuleType
 from typing import Any
 
 # Typer >= 0.26 vendors Click: its exceptions live under a private name.
-from typer._click.exceptions import ClickException, UsageError
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
 __all__ = [
     "ClickException",
+    "NoArgsIsHelpError",
     "SimpleParam",
     "UsageError",
     "install",
@@ -52,9 +53,12 @@ DECIMAL = r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*"
 class SimpleParam:
     """Coercion of one parameter: fast for well-formed values, else Typer's."""
 
-    def __init__(self, param: Any, annotation: Any, info: Any) -> None:
+    def __init__(self, param: Any, annotation: Any, info: Any, domain: Any = None) -> None:
         self.param = param
         self.annotation = annotation
+        # An object whose ``parse(flag, value)`` gives the number or raises the
+        # command line's own error (nncalc.cli.domains.Domain), for numbers.
+        self.domain = domain
         self.minimum = getattr(info, "min", None)
         self.maximum = getattr(info, "max", None)
         self.case_sensitive = bool(getattr(info, "case_sensitive", True))
@@ -71,11 +75,16 @@ class SimpleParam:
         """The coerced value, or None to let Typer decide (and word any error)."""
         annotation = self.annotation
         if isinstance(annotation, type) and issubclass(annotation, Enum):
-            return self.choice(value)
-        if not isinstance(value, str):
+            member = self.choice(value)
+            if member is None and self.domain is not None:
+                return self.domain.parse(max(self.param.opts, key=len), value)
+            return member
+        if not isinstance(value, str) and self.domain is None:
             return value if type(value) is annotation else None
         if annotation is str:
             return value
+        if self.domain is not None:
+            return self.domain.parse(max(self.param.opts, key=len), value)
         if annotation is float and re.fullmatch(DECIMAL, value):
             return float(value)
         if annotation is int and re.fullmatch(INTEGER, value):
@@ -114,15 +123,19 @@ def simple(annotation: Any, info: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, Enum)
 
 
-def install(command: Any) -> None:
+def install(command: Any, domains: Callable[[Any], Any] | None = None) -> None:
     """Give the simple parameters of ``command`` (and its subcommands) fast coercion.
+
+    ``domains(param)`` gives a numeric parameter's domain (an object with
+    ``parse(flag, value)``), or None: its values are then parsed and checked
+    by it, every error in nncalc's words, never handed to Typer.
 
     Relies on Typer keeping a lazily built ``_runtime_param`` per parameter
     (Typer 0.26 and later); with any other layout it leaves Typer alone. The
     ``--help`` option is made on first use, so it is given its coercion then.
     """
     for param in getattr(command, "params", ()):
-        _install_param(param)
+        _install_param(param, domains)
     make_help_option = getattr(command, "get_help_option", None)
     if make_help_option is not None:
 
@@ -134,17 +147,19 @@ def install(command: Any) -> None:
 
         command.get_help_option = get_help_option
     for sub in getattr(command, "commands", {}).values():
-        install(sub)
+        install(sub, domains)
 
 
-def _install_param(param: Any) -> None:
+def _install_param(param: Any, domains: Callable[[Any], Any] | None = None) -> None:
     descriptor = getattr(param, "type_descriptor", None)
     if descriptor is None or getattr(param, "_runtime_param", False) is not None:
         return
     if param.multiple or param.nargs != 1:
         return
     if simple(descriptor.annotation, descriptor.parameter_info):
-        param._runtime_param = SimpleParam(param, descriptor.annotation, descriptor.parameter_info)
+        domain = None if domains is None else domains(param)
+        info = descriptor.parameter_info
+        param._runtime_param = SimpleParam(param, descriptor.annotation, info, domain)
 
 
 def lazy_module(name: str) -> ModuleType:

@@ -41,7 +41,7 @@ from nncalc.core.compare_rows import (
 from nncalc.core.gates import Gate, GateResult, parse_gate
 from nncalc.core.moments import CoMoments, Moments
 from nncalc.core.reduce import SortedValues, check_mask, parse_reduction
-from nncalc.errors import NncalcError
+from nncalc.errors import NncalcError, plural
 
 __all__ = [
     "CompareAccumulator",
@@ -235,7 +235,9 @@ def compare(
     rows = max(len(b), len(n))
     if len(b) != len(n):
         if min(len(b), len(n)) != 1:
-            raise NncalcError(f"base has {len(b)} rows and new has {len(n)}; they must match")
+            raise NncalcError(
+                f"base has {plural(len(b), 'row')} and new has {len(n)}; they must match"
+            )
         b = np.broadcast_to(b, (rows, b.shape[1])) if len(b) == 1 else b
         n = np.broadcast_to(n, (rows, n.shape[1])) if len(n) == 1 else n
     t = _per_row(target, rows, "targets")
@@ -274,7 +276,7 @@ def _per_row(values: npt.ArrayLike | None, rows: int, what: str) -> np.ndarray |
         return None
     flat = np.asarray(values).reshape(-1)
     if len(flat) != rows:
-        raise NncalcError(f"{len(flat)} {what} for {rows} rows; they must match")
+        raise NncalcError(f"{len(flat):,} {what} for {plural(rows, 'row')}; they must match")
     return flat
 
 

@@ -29,7 +29,7 @@ from nncalc.core.distribution import class_indices, validate_distribution
 from nncalc.core.divergence import js_rows, kl_rows
 from nncalc.core.from_logits import js_logits_rows, kl_logits_rows
 from nncalc.core.softmax import log_softmax
-from nncalc.errors import NncalcError
+from nncalc.errors import NncalcError, plural
 
 __all__ = ["DEFAULT_OPERANDS", "Operands", "RowComparison", "compare_rows", "kl_logits"]
 
@@ -98,11 +98,13 @@ def compare_rows(
     """
     if base.shape[1] != new.shape[1]:
         raise NncalcError(
-            f"{names.base} rows have {base.shape[1]} values and {names.new} rows have "
+            f"{names.base} rows have {plural(base.shape[1], 'value')} and {names.new} rows have "
             f"{new.shape[1]}; they must match"
         )
     if len(base) != len(new):
-        raise NncalcError(f"{names.base} has {len(base)} rows and {names.new} has {len(new)}")
+        raise NncalcError(
+            f"{names.base} has {plural(len(base), 'row')} and {names.new} has {len(new)}"
+        )
     if len(base) == 0:
         empty = np.zeros(0)
         some = None if target is None else empty
@@ -130,7 +132,9 @@ def compare_rows(
 def _targets(target: npt.ArrayLike, rows: int, classes: int) -> IntArray:
     flat = np.asarray(target).reshape(-1)
     if len(flat) != rows:
-        raise NncalcError(f"{len(flat)} targets for {rows} rows; they must match")
+        raise NncalcError(
+            f"{plural(len(flat), 'target')} for {plural(rows, 'row')}; they must match"
+        )
     if flat.dtype.kind not in "biuf":
         raise NncalcError(f"targets are class indices, not {flat.dtype} values")
     return class_indices(flat, classes)

@@ -18,7 +18,7 @@ from nncalc.core.arrays import (
     as_rows,
 )
 from nncalc.core.numerics import row_sums
-from nncalc.errors import Kind, NncalcError
+from nncalc.errors import Kind, NncalcError, plural
 
 LOGITS_HINT = "if these are logits, take their softmax"
 
@@ -141,14 +141,16 @@ def pair_rows(p: FloatArray, q: FloatArray) -> tuple[FloatArray, FloatArray]:
     (neither 1), raise :class:`NncalcError`. The broadcast row is a view.
     """
     if p.shape[1] != q.shape[1]:
-        raise NncalcError(f"rows have {p.shape[1]} and {q.shape[1]} values; they must match")
+        raise NncalcError(
+            f"rows have {p.shape[1]} and {plural(q.shape[1], 'value')}; they must match"
+        )
     if len(p) != len(q):
         if len(p) == 1:
             p = np.broadcast_to(p, q.shape)
         elif len(q) == 1:
             q = np.broadcast_to(q, p.shape)
         else:
-            raise NncalcError(f"batches have {len(p)} and {len(q)} rows; they must match")
+            raise NncalcError(f"batches have {len(p)} and {plural(len(q), 'row')}; they must match")
     return p, q
 
 
@@ -173,7 +175,8 @@ def class_indices(values: npt.ArrayLike, classes: int) -> IntArray:
     if out.any():
         index = int(np.argmax(out))
         raise NncalcError(
-            f"class index out of range for {classes} classes (0-based: 0..{classes - 1})",
+            f"class index out of range for {plural(classes, 'class', 'classes')} "
+            f"(0-based: 0..{classes - 1})",
             row=index + 1,
             token=_index_token(flat[index]),
         )

@@ -91,9 +91,11 @@ def parse_gate(expr: str, names: Sequence[str] = STATISTICS) -> Gate:
     name, op, bound_text = match.group("name", "op", "bound")
     if name not in names:
         close = difflib.get_close_matches(name, names, n=1)
+        guess = f"did you mean {close[0]!r}? " if close else ""
         raise NncalcError(
-            f"unknown statistic {name!r} in gate {expr!r}; valid names: {', '.join(names)}",
-            hint=f"did you mean {close[0]!r}?" if close else None,
+            f"unknown statistic {name!r}",
+            token=expr,
+            hint=f"{guess}valid names: {', '.join(names)}",
         )
     try:
         bound = float(bound_text)

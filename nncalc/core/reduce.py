@@ -39,7 +39,7 @@ import numpy.typing as npt
 
 from nncalc.core.arrays import FloatArray
 from nncalc.core.moments import Moments
-from nncalc.errors import NncalcError
+from nncalc.errors import NncalcError, plural
 
 if TYPE_CHECKING:  # imported when a percentile is parsed: every command builds a reduction
     from fractions import Fraction
@@ -119,7 +119,10 @@ def check_mask(mask: npt.ArrayLike, rows: int) -> npt.NDArray[np.bool_]:
     """
     array = np.asarray(mask).reshape(-1)
     if len(array) != rows:
-        raise NncalcError(f"the mask has {len(array)} entries for {rows} rows; they must match")
+        raise NncalcError(
+            f"the mask has {plural(len(array), 'entry', 'entries')} "
+            f"for {plural(rows, 'row')}; they must match"
+        )
     if array.dtype == np.bool_:
         return array
     if array.dtype.kind not in "biuf":

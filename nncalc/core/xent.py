@@ -25,7 +25,7 @@ from nncalc.core.distribution import (
 from nncalc.core.divergence import _log_probabilities, entropy_rows
 from nncalc.core.numerics import row_sums
 from nncalc.core.softmax import log_softmax
-from nncalc.errors import NncalcError
+from nncalc.errors import NncalcError, plural
 
 
 def cross_entropy(
@@ -131,7 +131,8 @@ def nll_rows(indices: IntArray, log_q: FloatArray) -> FloatArray:
             indices = np.broadcast_to(indices, (len(log_q),))
         else:
             raise NncalcError(
-                f"{len(indices)} targets for {len(log_q)} rows of predictions; they must match"
+                f"{plural(len(indices), 'target')} for {plural(len(log_q), 'row')} "
+                "of predictions; they must match"
             )
     return -log_q[np.arange(len(indices)), indices]
 
@@ -164,7 +165,8 @@ def check_weight(weight: FloatArray, classes: int) -> None:
     """Raise :class:`NncalcError` (``param="weight"``) unless one finite value >= 0 per class."""
     if weight.shape != (classes,):
         raise NncalcError(
-            f"{weight.size} weights for {classes} classes; give one weight per class",
+            f"{plural(weight.size, 'weight')} for {plural(classes, 'class', 'classes')}; "
+            "give one weight per class",
             param="weight",
         )
     bad = ~np.isfinite(weight) | (weight < 0)
@@ -221,7 +223,8 @@ def index_xent_rows(
             ignored = np.broadcast_to(ignored, (len(log_q),))
         else:
             raise NncalcError(
-                f"{len(indices)} targets for {len(log_q)} rows of predictions; they must match"
+                f"{plural(len(indices), 'target')} for {plural(len(log_q), 'row')} "
+                "of predictions; they must match"
             )
     classes = log_q.shape[1]
     w = np.ones(classes) if weight is None else weight

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from nncalc.errors import NncalcError
+from nncalc.errors import NncalcError, plural
 
 RANGE = re.compile(r"(\d*)-(\d*)", re.ASCII)
 
@@ -223,7 +223,8 @@ def class_indices(
         if number is not None:
             index = int(number[1])
             if index >= classes:
-                message = f"class index {index} is out of range ({classes} classes, from 0)"
+                count = plural(classes, "class", "classes")
+                message = f"class index {index} is out of range ({count}, from 0)"
                 raise NncalcError(message, row=row + 1, token=target)
         elif target in lookup:
             index = lookup[target]

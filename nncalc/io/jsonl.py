@@ -10,6 +10,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from nncalc.core.arrays import FloatArray
+from nncalc.errors import plural
 from nncalc.io.tensor_rows import TensorReader
 from nncalc.io.tokens import MAX_LINE_CHARS, MAX_ROW_VALUES
 
@@ -124,7 +125,7 @@ class JsonlReader(TensorReader):
             raise self.error(f"more than {MAX_ROW_VALUES:,} values (the limit of a row)", **where)
         if len(items) != self.columns:
             raise self.error(
-                f"{len(items)} values, but the first row has {self.columns} "
+                f"{plural(len(items), 'value')}, but the first row has {self.columns} "
                 "(rows must all be the same length)",
                 **where,
             )

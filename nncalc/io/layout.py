@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from nncalc.errors import NncalcError
+from nncalc.errors import NncalcError, plural
 from nncalc.io.columns import ColumnPlan, Columns, shown_names
 from nncalc.io.csvtext import data_line, quoted_records, too_long_record
 from nncalc.io.tokens import (
@@ -329,13 +329,15 @@ def width_error(reader: LineReader, fields: list[str], row: int, line: int) -> N
             )
     hint = None
     if layout.names is None:
-        message = f"row has {count} values, earlier rows have {expected} (ragged rows)"
+        message = (
+            f"ragged rows: this row has {plural(count, 'value')}, earlier rows have {expected}"
+        )
         hint = layout.note if row == 2 else None
     elif row == 1:
-        names = "name" if expected == 1 else "names"
+        shorter = "fewer" if expected < count else "more"
         message = (
-            f"the header (line {layout.header_line}) has {expected} {names} "
-            f"but the rows have {count} values"
+            f"the header (line {layout.header_line}) has {plural(expected, 'name')}, "
+            f"{shorter} than the {plural(count, 'value')} of its rows"
         )
         hint = "a header names every column, no more and no fewer"
         other = next(
@@ -347,7 +349,9 @@ def width_error(reader: LineReader, fields: list[str], row: int, line: int) -> N
                 f"{SEPARATOR_NAMES[layout.separator]}; pass --sep to choose one"
             )
     else:
-        message = f"row has {count} values, the header and earlier rows have {expected}"
+        message = (
+            f"this row has {plural(count, 'value')}, the header and earlier rows have {expected}"
+        )
     return NncalcError(message, operand=reader.operand, row=row, line=line, hint=hint)
 
 

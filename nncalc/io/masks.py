@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from nncalc.core.arrays import IntArray
 from nncalc.core.reduce import check_mask
-from nncalc.errors import NncalcError
+from nncalc.errors import NncalcError, plural
 from nncalc.io.chunks import Chunk
 from nncalc.io.operands import Operand, StdinClaim, open_operand, suggest_at
 from nncalc.io.tokens import parse_literal
@@ -119,8 +119,8 @@ class Mask:
             return keep
         if chunk.values.shape[1] != 1:
             raise NncalcError(
-                f"rows have {chunk.values.shape[1]} values; a mask has one 0 or 1 per row "
-                "(a line each)",
+                f"rows have {plural(chunk.values.shape[1], 'value')}; "
+                "a mask has one 0 or 1 per row (a line each)",
                 operand=WHERE,
                 row=chunk.first_row,
             )
@@ -137,9 +137,9 @@ class Mask:
 
     @staticmethod
     def _count_error(entries: int, rows: int, at_least: str) -> NncalcError:
-        plural = "" if rows == 1 else "s"
         return NncalcError(
-            f"the mask has {entries} entries for {at_least}{rows} row{plural}; they must match",
+            f"the mask has {plural(entries, 'entry', 'entries')} for {at_least}"
+            f"{plural(rows, 'row')}; they must match",
             operand=WHERE,
         )
 

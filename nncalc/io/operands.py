@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from nncalc.core.arrays import FloatArray
 from nncalc.core.limits import MAX_LABELS
-from nncalc.errors import NncalcError
+from nncalc.errors import NncalcError, plural
 from nncalc.io import progress
 from nncalc.io.reader import BatchReader, Chunk
 from nncalc.io.tensors import is_tensor_operand, open_tensor
@@ -341,7 +341,8 @@ def _row_count_error(a: Operand, b: Operand, rows: int, *, more: Operand) -> Nnc
     if a.tensor is not None and b.tensor is not None:
         hint = f"{a.name} has shape {_shape(a.tensor.shape)}, {b.name} {_shape(b.tensor.shape)}"
     return NncalcError(
-        f"{more.name} has more rows than {short.name} ({short.name} ends after {rows} rows); "
+        f"{more.name} has more rows than {short.name} "
+        f"({short.name} ends after {plural(rows, 'row')}); "
         "batches pair row by row and must have the same number of rows",
         operand=more.name,
         row=rows + 1,

@@ -28,7 +28,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from nncalc.core.arrays import FloatArray
-from nncalc.errors import NncalcError
+from nncalc.errors import NncalcError, plural
 from nncalc.output.text import format_rows, json_value
 
 WHERE = "--output"
@@ -63,7 +63,9 @@ def open_output(
             token=path,
         )
     if leading_shape is not None and rows is not None and math.prod(leading_shape) != rows:
-        raise NncalcError(f"{rows} rows do not fill the shape {leading_shape}", operand=WHERE)
+        raise NncalcError(
+            f"{plural(rows, 'row')} cannot fill the shape {leading_shape}", operand=WHERE
+        )
     if leading_shape is None and rows is not None:
         leading_shape = (rows,)
     if isinstance(columns, int):
@@ -114,10 +116,12 @@ class ResultWriter:
             if array.ndim == 1:
                 array = array.reshape(1, -1)
             if array.ndim != 2 or array.shape[1] != len(self.columns):
-                raise NncalcError(f"rows of {len(self.columns)} values expected, got {array.shape}")
+                raise NncalcError(
+                    f"rows of {plural(len(self.columns), 'value')} expected, got {array.shape}"
+                )
         if self.rows is not None and self.rows_written + len(array) > self.rows:
             raise NncalcError(
-                f"more than the {self.rows:,} rows of the output's shape", operand=WHERE
+                f"more than the {plural(self.rows, 'row')} of the output's shape", operand=WHERE
             )
         try:
             self._write(array)
@@ -130,7 +134,8 @@ class ResultWriter:
         if self.rows is not None and self.rows_written != self.rows:
             self._target.discard()
             raise NncalcError(
-                f"{self.rows_written:,} rows written of the {self.rows:,} of the output's shape",
+                f"{plural(self.rows_written, 'row')} written "
+                f"of the {self.rows:,} of the output's shape",
                 operand=WHERE,
             )
         try:

@@ -11,6 +11,7 @@ import numpy as np
 from nncalc.core.arrays import FloatArray, IntArray
 from nncalc.core.moments import Moments
 from nncalc.core.reduce import Accumulator, Reduction, parse_reduction
+from nncalc.errors import plural
 from nncalc.output.spec import TABLE_ROWS, Base, Bounds, Format, Output, Table
 from nncalc.output.text import dumps, format_number, format_rows, json_value, write, write_rows
 
@@ -219,7 +220,7 @@ class ScalarSink:
         ]
         caption = None
         if self.count > len(rows):
-            caption = f"first {len(rows)} of {self.count} rows"
+            caption = f"first {len(rows)} of {plural(self.count, 'row')}"
         table = Table(
             title=f"{self.name} per row ({self.unit})",
             columns=["row", self.name],
@@ -230,7 +231,7 @@ class ScalarSink:
             return [table]
         reduction = self.reduction.name
         summary = Table(
-            title=f"{reduction} over {self.count} rows",
+            title=f"{reduction} over {plural(self.count, 'row')}",
             columns=["quantity", "value"],
             rows=[[f"{reduction} {self.name} ({self.unit})", format_number(value, digits)]],
         )

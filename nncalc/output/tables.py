@@ -76,25 +76,28 @@ def _cell(cell: str | Bar, fancy: bool) -> Text | str:
 
 
 def _table(item: Table, fancy: bool, width: int) -> RichTable:
-    """A Rich table that fits ``width`` columns without cutting a number.
+    """A Rich table that fits ``width`` columns without cutting a number or a header word.
 
     Too wide for the terminal, the bars go (they are decoration) and each
-    numeric column gets the width of its widest number or word: only
-    headers and prose wrap. If even that does not fit, each row is listed
-    as name/value pairs instead.
+    numeric column gets the width of its widest number or header word:
+    headers wrap between words only, and prose cells wrap. If even that does
+    not fit, each row is listed as name/value pairs instead.
     """
     shown = list(range(len(item.columns)))
     numeric = [
         i > 0 and c not in ("label", "class", "quantity") for i, c in enumerate(item.columns)
     ]
+    words = [_unbreakable(column) for column in item.columns]
     widths: dict[int, int] = {}
     if _natural_width(item, shown) > width:
         shown = [i for i in shown if not any(isinstance(row[i], Bar) for row in item.rows)]
         widest = {i: max([_unbreakable(row[i]) for row in item.rows] + [1]) for i in shown}
-        widths = {i: widest[i] for i in shown if numeric[i]}
-        folding = sum(min(MIN_TEXT_WIDTH, widest[i]) for i in shown if not numeric[i])
+        widths = {i: max(widest[i], words[i]) for i in shown if numeric[i]}
+        folding = sum(
+            max(words[i], min(MIN_TEXT_WIDTH, widest[i])) for i in shown if not numeric[i]
+        )
         if sum(widths.values()) + folding + 3 * len(shown) + 1 > width:
-            return _listing(item, fancy, shown)
+            return _listing(item, fancy, shown, width)
     table = _frame(item, fancy)
     for number in shown:
         table.add_column(
@@ -102,6 +105,7 @@ def _table(item: Table, fancy: bool, width: int) -> RichTable:
             justify="right" if numeric[number] else "left",
             overflow="fold",
             width=widths.get(number),
+            min_width=words[number],
         )
     for row in item.rows:
         cells = [row[i] for i in shown]
@@ -109,16 +113,24 @@ def _table(item: Table, fancy: bool, width: int) -> RichTable:
     return table
 
 
-def _listing(item: Table, fancy: bool, shown: list[int]) -> RichTable:
-    """Each row as (column, value) lines: readable at any width."""
+def _listing(item: Table, fancy: bool, shown: list[int], width: int) -> RichTable:
+    """Each row as (column, value) lines: readable at any width.
+
+    The names wrap between words; the values keep their numbers whole while
+    the width allows.
+    """
     table = _frame(item, fancy)
-    table.add_column("", overflow="fold")
-    table.add_column("", justify="right", overflow="fold")
+    names = [i for i in shown if any(isinstance(row[i], str) for row in item.rows)]
+    name_width = max([_unbreakable(item.columns[i] or "-") for i in names] + [1])
+    value_width = max([_unbreakable(row[i]) for row in item.rows for i in names] + [1])
+    room = width - 7  # borders and padding of two columns
+    table.add_column("", overflow="fold", min_width=min(name_width, max(room - value_width, 1)))
+    table.add_column("", justify="right", overflow="fold", min_width=min(value_width, room))
     table.show_header = False
     for index, row in enumerate(item.rows):
         if index:
             table.add_section()
-        for number in shown:
+        for number in names:
             cell = row[number]
             if isinstance(cell, str):
                 table.add_row(for_table(item.columns[number] or "-"), for_table(cell))

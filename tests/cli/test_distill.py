@@ -181,22 +181,22 @@ def test_check_exits_1() -> None:
         (
             ("distill", "1,2", "1,2", "-t", "0"),
             None,
-            "nncalc: error: --temperature: '0.0': temperature must be a positive number",
+            "nncalc: error: --temperature: '0': must be a finite number > 0",
         ),
         (
             ("distill", "1,2", "1,2", "-t", "-2"),
             None,
-            "nncalc: error: --temperature: '-2.0': temperature must be a positive number",
+            "nncalc: error: --temperature: '-2': must be a finite number > 0",
         ),
         (
             ("distill", "1,2", "1,2", "--alpha", "1.5", "-y", "0"),
             None,
-            "nncalc: error: --alpha: '1.5': alpha must be in [0, 1]",
+            "nncalc: error: --alpha: '1.5': must be a number in [0, 1]",
         ),
         (
             ("distill", "1,2", "1,2", "--alpha", "-0.1", "-y", "0"),
             None,
-            "nncalc: error: --alpha: '-0.1': alpha must be in [0, 1]",
+            "nncalc: error: --alpha: '-0.1': must be a number in [0, 1]",
         ),
         (
             ("distill", "1,2", "1,2", "-y", "2"),

@@ -573,16 +573,22 @@ def test_unknown_preset_lists_the_known_ones() -> None:
         (["--d-model", "768"], "--vocab-size is required (or pass --config or --preset)"),
         (["--vocab-size", "100"], "--d-model is required (or pass --config or --preset)"),
         (["-V", "100", "-D", "8", "--batch-size", "2"], "--batch-size: needs a sequence length"),
-        (["--preset", "t5-small", "--max-len", "0"], "--max-len: '0': max_len must be a positive"),
+        (
+            ["--preset", "t5-small", "--max-len", "0"],
+            "--max-len: '0': max_len must be a whole number in [1, 10**18]",
+        ),
         (
             ["--preset", "gpt2", "--pad-to-multiple", "0"],
             "--pad-to-multiple: '0': pad_to_multiple must",
         ),
         (
             ["--preset", "gpt2", "--batch-size", "0"],
-            "--batch-size: '0': batch_size must be a positive",
+            "--batch-size: '0': batch_size must be a whole number in [1, 10**18]",
         ),
-        (["-V", "-5", "-D", "8"], "--vocab-size: '-5': vocab_size must be a positive"),
+        (
+            ["-V", "-5", "-D", "8"],
+            "--vocab-size: '-5': vocab_size must be a whole number in [1, 10**18]",
+        ),
         (["--preset", "gpt2", "--dtype", "fp12"], "--dtype: 'fp12': unknown dtype"),
         (
             ["--preset", "gpt2", "--type-vocab-size", "-1"],

@@ -155,10 +155,14 @@ def test_entropy_checks() -> None:
     [
         (("entropy", "0.5,-0.5,1"), None, "P column 2: '-0.5': probabilities must be >= 0"),
         (("entropy", "0.5,nan"), None, "P column 2: 'nan': NaN is not a probability"),
-        (("entropy", "-"), "0.5,0.5\n0.5\n", "P row 2: row has 1 values"),
+        (("entropy", "-"), "0.5,0.5\n0.5\n", "P row 2: ragged rows: this row has 1 value"),
         (("entropy", "-"), "0.5,0.5\n0.2,0.2\n", "P row 2: row sums to 0.4"),
         (("entropy", "-"), "", "P: input has no data rows"),
-        (("entropy", "1,2", "--logits", "-t", "0"), None, "temperature must be a positive"),
+        (
+            ("entropy", "1,2", "--logits", "-t", "0"),
+            None,
+            "--temperature: '0': must be a finite number > 0",
+        ),
         (("entropy", "-inf,-inf", "--logits"), None, "every logit is -inf"),
     ],
 )

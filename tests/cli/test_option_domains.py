@@ -12,7 +12,7 @@ from tests.conftest import one_line_error, run
 def test_tol_outside_0_1_is_a_usage_error(command: list[str], value: str) -> None:
     line = one_line_error(run(*command, "--tol", value))
     assert line.startswith("nncalc: error: --tol: ")
-    assert "tol must be in [0, 1)" in line
+    assert "must be a number in [0, 1)" in line
 
 
 def test_tol_is_checked_before_any_input_is_read() -> None:
@@ -24,7 +24,7 @@ def test_tol_is_checked_before_any_input_is_read() -> None:
 def test_eps_outside_0_half_is_a_usage_error(value: str) -> None:
     line = one_line_error(run("xent", "1", "0.2,0.8", "--eps", value))
     assert line.startswith("nncalc: error: --eps: ")
-    assert "eps must be in [0, 0.5)" in line
+    assert "must be a number in [0, 0.5)" in line
 
 
 def test_tol_in_the_domain_is_accepted() -> None:

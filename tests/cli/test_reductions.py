@@ -18,7 +18,6 @@ import pytest
 from nncalc.output.environment import Environment
 from nncalc.output.scalars import ScalarSink
 from nncalc.output.spec import Bounds, Format, Output
-from nncalc.output.text import format_number
 from tests.conftest import ok, one_line_error, run
 
 ROWS = 37  # not a multiple of 2 or 10: percentiles fall between rows
@@ -289,8 +288,7 @@ def test_bounds_fail_on_nan_without_a_max() -> None:
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e999", "NaN"])
 def test_a_bound_must_be_a_finite_number(flag: str, value: str) -> None:
     line = one_line_error(run("kl", "0.5,0.5", "0.9,0.1", flag, value))
-    shown = format_number(float(value))
-    assert line == f"nncalc: error: {flag}: {shown!r}: a bound must be a finite number"
+    assert line == f"nncalc: error: {flag}: {value!r}: must be a finite number"
 
 
 @pytest.mark.parametrize(
@@ -306,7 +304,7 @@ def test_a_bound_must_be_a_finite_number(flag: str, value: str) -> None:
 )
 def test_every_per_row_command_refuses_a_non_finite_bound(args: list[str]) -> None:
     line = one_line_error(run(*args, "--max", "nan"))
-    assert line == "nncalc: error: --max: 'nan': a bound must be a finite number"
+    assert line == "nncalc: error: --max: 'nan': must be a finite number"
 
 
 def test_finite_bounds_at_the_ends_of_float64_are_fine() -> None:

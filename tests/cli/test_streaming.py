@@ -253,7 +253,7 @@ def test_row_count_mismatch_far_into_two_files(tmp_path: Path) -> None:
     (tmp_path / "q.csv").write_text("0.5,0.5\n" * 40_000)
     line = one_line_error(run("kl", f"@{tmp_path}/p.csv", f"@{tmp_path}/q.csv"))
     assert line == (
-        "nncalc: error: P row 40001: P has more rows than Q (Q ends after 40000 rows); "
+        "nncalc: error: P row 40001: P has more rows than Q (Q ends after 40,000 rows); "
         "batches pair row by row and must have the same number of rows"
     )
 

@@ -238,12 +238,12 @@ def test_json_and_table() -> None:
         (
             ("xent", "1", "0.5,0.5", "--label-smoothing", "1.5"),
             None,
-            "nncalc: error: --label-smoothing: '1.5': label smoothing must be in [0, 1]",
+            "nncalc: error: --label-smoothing: '1.5': must be a number in [0, 1]",
         ),
         (
             ("xent", "1", "0.5,0.5", "--label-smoothing", "-0.1"),
             None,
-            "nncalc: error: --label-smoothing: '-0.1': label smoothing must be in [0, 1]",
+            "nncalc: error: --label-smoothing: '-0.1': must be a number in [0, 1]",
         ),
     ],
 )

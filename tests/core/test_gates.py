@@ -111,7 +111,8 @@ def test_an_unknown_name_lists_the_valid_ones() -> None:
     message = str(caught.value)
     assert "unknown statistic 'kl.p9'" in message
     assert ", ".join(STATISTICS) in message
-    assert caught.value.hint == "did you mean 'kl.p99'?"
+    assert caught.value.hint == f"did you mean 'kl.p99'? valid names: {', '.join(STATISTICS)}"
+    assert caught.value.where.token == "kl.p9<=1e-3"
 
 
 @pytest.mark.parametrize("bound", ["inf", "-inf", "nan", "1e999"])

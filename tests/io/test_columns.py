@@ -181,7 +181,7 @@ def test_picked_columns_report_bad_values_in_file_columns() -> None:
         "P row 2 (line 3), column 3: 'zz': not a number"
     )
     assert error("x,a,y,b\nfoo,1,,2\nbar,3,?,4,5\n", columns="a,b") == (
-        "P row 2 (line 3): row has 5 values, the header and earlier rows have 4"
+        "P row 2 (line 3): this row has 5 values, the header and earlier rows have 4"
     )
 
 

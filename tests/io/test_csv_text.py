@@ -150,7 +150,7 @@ def test_errors_in_row_one_explain_the_guess() -> None:
         raise NncalcError("does not sum to 1", row=2)
     assert "--header" not in str(caught.value)
     assert error("0,1,2\n0.5,0.5\n") == (
-        "P row 2: row has 2 values, earlier rows have 3 (ragged rows) (the first line "
+        "P row 2: ragged rows: this row has 2 values, earlier rows have 3 (the first line "
         "`0,1,2` was read as data; pass --header if it names the columns)"
     )
 
@@ -162,18 +162,18 @@ def test_a_line_of_names_and_numbers_is_no_header() -> None:
 
 def test_a_header_shorter_or_longer_than_the_rows_says_so() -> None:
     assert error("a,b,c\n1,2\n3,4\n") == (
-        "P row 1 (line 2): the header (line 1) has 3 names but the rows have 2 values "
+        "P row 1 (line 2): the header (line 1) has 3 names, more than the 2 values of its rows "
         "(a header names every column, no more and no fewer)"
     )
     assert error("a,b\n1,2,3\n").startswith(
-        "P row 1 (line 2): the header (line 1) has 2 names but the rows have 3 values"
+        "P row 1 (line 2): the header (line 1) has 2 names, fewer than the 3 values of its rows"
     )
     assert error("a;b\n1,2\n") == (
-        "P row 1 (line 2): the header (line 1) has 1 name but the rows have 2 values "
+        "P row 1 (line 2): the header (line 1) has 1 name, fewer than the 2 values of its rows "
         "(the header holds ';', the rows are separated by ','; pass --sep to choose one)"
     )
     assert error("a,b\n1,2\n3,4,5\n") == (
-        "P row 2 (line 3): row has 3 values, the header and earlier rows have 2"
+        "P row 2 (line 3): this row has 3 values, the header and earlier rows have 2"
     )
 
 

@@ -51,7 +51,7 @@ def test_blank_lines_are_skipped_and_errors_give_row_and_line() -> None:
         with pytest.raises(NncalcError) as caught:
             reader.read_chunk(2)
     assert str(caught.value) == (
-        "P row 3 (line 6): '@p.jsonl': 1 values, but the first row has 2 "
+        "P row 3 (line 6): '@p.jsonl': 1 value, but the first row has 2 "
         "(rows must all be the same length)"
     )
 

@@ -157,7 +157,7 @@ def test_rows_must_fill_the_declared_shape() -> None:
     with pytest.raises(NncalcError, match="more than the 2 rows"):
         writer.write(np.zeros(3))
     writer.abort()
-    with pytest.raises(NncalcError, match="5 rows do not fill the shape"):
+    with pytest.raises(NncalcError, match="5 rows cannot fill the shape"):
         open_output("s.npy", name="kl", rows=5, leading_shape=(2, 2))
     assert only_files() == []
 

@@ -7,11 +7,12 @@ from typing import Annotated, Any
 
 import typer
 
+from nncalc.cli.domains import Domain
 from nncalc.cli.options import DigitsOpt, FormatOpt
 from nncalc.cli.pipeline import run_record
 from nncalc.cli.steps.embed import EmbedParams
 from nncalc.core.dtypes import canonical_dtype, dtype_spellings
-from nncalc.core.limits import MAX_JSON_INT_DIGITS, MAX_SIZE_TEXT, check_size
+from nncalc.core.limits import MAX_JSON_INT_DIGITS, MAX_SIZE, MAX_SIZE_TEXT, check_size
 from nncalc.errors import NncalcError
 from nncalc.output.spec import Format
 
@@ -29,12 +30,14 @@ def size(param: str, *, minimum: int = 1) -> Any:
     digits is refused by its length, never converted.
     """
 
+    domain = Domain(low=minimum, high=MAX_SIZE, integer=True)
+
     def callback(value: str | None) -> int | None:
         if value is None:
             return None
         text = value.strip()
         digits = text.removeprefix("-").removeprefix("+")
-        need = "a positive whole number" if minimum == 1 else "a whole number, zero or more"
+        need = domain.text
         if not (digits.isascii() and digits.isdigit()):
             raise NncalcError(f"{param} must be {need}", param=param, token=text[:80])
         if len(digits) > MAX_JSON_INT_DIGITS:
@@ -48,8 +51,12 @@ def size(param: str, *, minimum: int = 1) -> Any:
             raise NncalcError(
                 f"{message}, got a {sign}whole number of {len(digits):,} digits", param=param
             )
-        return check_size(param, int(text), minimum=minimum)
+        number = int(text)
+        if not domain.contains(number):
+            raise NncalcError(f"{param} must be {need}", param=param, token=text)
+        return check_size(param, number, minimum=minimum)
 
+    callback.domain = domain  # type: ignore[attr-defined]
     return callback
 
 

@@ -10,7 +10,7 @@ from nncalc.cli.pipeline import RecordStep, open_operands, read
 from nncalc.core.compare import CompareAccumulator, CompareReport, Operands
 from nncalc.core.compare_report import TARGET_STATISTICS
 from nncalc.core.gates import Gate, parse_gate
-from nncalc.errors import CheckFailed, NncalcError
+from nncalc.errors import CheckFailed, NncalcError, plural
 from nncalc.io.reader import Chunk
 from nncalc.output.spec import Output
 
@@ -45,7 +45,9 @@ def check_gates(gates: Sequence[Gate], report: CompareReport) -> None:
 def one_column(chunk: Chunk, what: str) -> Chunk:
     """A chunk of one value per row (class indices, mask entries)."""
     if chunk.values.shape[1] != 1:
-        error = NncalcError(f"rows have {chunk.values.shape[1]} values; give one {what} per row")
+        error = NncalcError(
+            f"rows have {plural(chunk.values.shape[1], 'value')}; give one {what} per row"
+        )
         raise chunk.locate_error(error)
     return chunk
 
@@ -67,8 +69,9 @@ class Comparison(RecordStep):
     ) -> None:
         if normalize and not probs:
             raise NncalcError(
-                "--normalize rescales probabilities; BASE and NEW are logits without --probs",
+                "rescales probabilities, and without --probs BASE and NEW are logits",
                 operand="--normalize",
+                hint="pass --probs if they are probabilities, or drop --normalize",
             )
         self.gates = parse_gates(gates, target is not None)
         self.operands = [(base, "BASE"), (new, "NEW")]

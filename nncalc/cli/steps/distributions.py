@@ -14,7 +14,7 @@ from nncalc.core.distribution import as_distribution, pair_rows, validate_distri
 from nncalc.core.divergence import entropy_rows, js_rows, kl_rows
 from nncalc.core.from_logits import entropy_logits_rows, js_logits_rows, kl_logits_rows
 from nncalc.core.softmax import check_logits, log_softmax, softmax
-from nncalc.errors import NncalcError
+from nncalc.errors import NncalcError, plural
 from nncalc.io.reader import Chunk
 from nncalc.output.spec import Base, Output, Table
 
@@ -39,6 +39,31 @@ def check_temperature(temperature: float) -> None:
         )
 
 
+def check_applies(*, logits: bool, temperature: float, operands: str) -> None:
+    """``--temperature`` changes logits only: given without ``--logits`` it is an error.
+
+    Silently ignoring it would print the answer to another question (the
+    untempered inputs'); so would rescaling logits with ``--normalize``,
+    which kl, js and entropy refuse through :func:`check_normalize`.
+    """
+    if not logits and temperature != 1.0:
+        raise NncalcError(
+            f"divides logits only, and without --logits {operands} are probabilities",
+            operand="--temperature",
+            hint="pass --logits if they are logits, or drop --temperature",
+        )
+
+
+def check_normalize(*, logits: bool, normalize: bool, operands: str) -> None:
+    """``--normalize`` rescales probabilities: with ``--logits`` it cannot apply."""
+    if logits and normalize:
+        raise NncalcError(
+            f"rescales probabilities, and with --logits {operands} are logits",
+            operand="--normalize",
+            hint="drop --normalize, or --logits if they are probabilities",
+        )
+
+
 def same_width(chunks: Sequence[Chunk]) -> None:
     """Paired operands must have rows of one length."""
     first, *rest = chunks
@@ -46,7 +71,7 @@ def same_width(chunks: Sequence[Chunk]) -> None:
     mismatch = next((c for c in rest if c.values.shape[1] != width), None)
     if mismatch is not None:
         raise NncalcError(
-            f"rows have {mismatch.values.shape[1]} values but {first.operand} rows have "
+            f"rows have {plural(mismatch.values.shape[1], 'value')} but {first.operand} rows have "
             f"{width}; they must have the same length",
             operand=mismatch.operand,
         )
@@ -65,6 +90,8 @@ class Distributions:
 
     def __init__(self, logits: bool, temperature: float, normalize: bool, tol: float) -> None:
         check_temperature(temperature)
+        check_applies(logits=logits, temperature=temperature, operands="the rows")
+        check_normalize(logits=logits, normalize=normalize, operands="the rows")
         self.logits = logits
         self.temperature = temperature
         self.normalize = normalize

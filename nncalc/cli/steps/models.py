@@ -17,7 +17,7 @@ from nncalc.core.distribution import class_indices, pair_rows
 from nncalc.core.gaussian import check_gaussian, kl_normal_terms
 from nncalc.core.policy import ESTIMATORS, RunningMean, check_log_probs, estimator_values
 from nncalc.core.softmax import check_logits
-from nncalc.errors import NncalcError
+from nncalc.errors import NncalcError, plural
 from nncalc.io.operands import Operand
 from nncalc.io.reader import Chunk
 from nncalc.output.sinks import ScalarSink, Value
@@ -177,7 +177,8 @@ class Distill(ScalarStep):
         with chunk.locate():
             if chunk.values.shape[1] != 1:
                 raise NncalcError(
-                    f"rows have {chunk.values.shape[1]} values; give one class index per row"
+                    f"rows have {plural(chunk.values.shape[1], 'value')}; "
+                    "give one class index per row"
                 )
             return class_indices(chunk.values[:, 0], classes)
 

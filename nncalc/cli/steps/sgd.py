@@ -11,7 +11,7 @@ import numpy as np
 
 from nncalc.cli import environment, startup
 from nncalc.cli.pipeline import RecordStep, open_operands, read
-from nncalc.errors import NncalcError
+from nncalc.errors import NncalcError, plural
 from nncalc.io.operands import Operand
 from nncalc.output.sinks import ScalarSink
 from nncalc.output.spec import Bounds, Format, Output
@@ -116,7 +116,7 @@ class SgdRun(RecordStep):
         sizes = self.sizes
         if sizes.batch_size is not None and sizes.batch_size > problem.samples:
             raise NncalcError(
-                f"larger than the {problem.samples} samples",
+                f"larger than the {plural(problem.samples, 'sample')}",
                 operand="--batch-size",
                 token=str(sizes.batch_size),
                 hint=f"use at most {problem.samples}",
@@ -150,7 +150,11 @@ class SgdRun(RecordStep):
         gradients = epochs * samples * (1 + seeds)
         work = gradients * dimension
         if updates > SGD_MAX_UPDATES or work > SGD_MAX_WORK:
-            rows = f"{samples:,} rows of --data already make" if reading else "the run would make"
+            rows = (
+                f"{plural(samples, 'row')} of --data already make"
+                if reading
+                else "the run would make"
+            )
             raise NncalcError(
                 f"{rows} {updates:,} updates over {work:,} multiply-adds; the "
                 f"limits are {SGD_MAX_UPDATES:,} and {SGD_MAX_WORK:,}",

@@ -10,7 +10,12 @@ import numpy as np
 
 from nncalc.cli import startup
 from nncalc.cli.pipeline import ScalarStep
-from nncalc.cli.steps.distributions import Distributions, same_width
+from nncalc.cli.steps.distributions import (
+    Distributions,
+    check_applies,
+    check_temperature,
+    same_width,
+)
 from nncalc.core.arrays import FloatArray
 from nncalc.core.distribution import as_distribution, class_indices, pair_rows
 from nncalc.core.xent import (
@@ -44,7 +49,14 @@ class Predictions(Distributions):
     def __init__(
         self, *, logits: bool, temperature: float, eps: float | None, normalize: bool, tol: float
     ) -> None:
-        super().__init__(logits, temperature, normalize, tol)
+        # Not Distributions' checks: xent's --normalize applies to its
+        # targets, so it goes with --logits too.
+        check_temperature(temperature)
+        check_applies(logits=logits, temperature=temperature, operands="PRED rows")
+        self.logits = logits
+        self.temperature = temperature
+        self.normalize = normalize
+        self.tol = tol
         self.eps = eps
 
     def log_q(self, chunk: Chunk) -> FloatArray:
@@ -91,6 +103,7 @@ class CrossEntropy(ScalarStep):
             or (ignore_index is not None and literal == str(ignore_index))
         )
         self.last: tuple[FloatArray, FloatArray] = (np.zeros(0), np.zeros(0))
+        self.last_weight = 1.0
 
     def opened(self, operands: Sequence[Operand]) -> None:
         """A tensor TARGET: class indices (one per element) or distributions, by shape.
@@ -121,6 +134,7 @@ class CrossEntropy(ScalarStep):
             else:
                 y, log_q, values, weights = self._soft_rows(target_chunk, pred_chunk, log_q)
         self.last = (smoothed_target(y[-1:], self.smoothing)[0], log_q[-1])
+        self.last_weight = float(weights[-1])
         return values, weights
 
     def _index_rows(
@@ -163,7 +177,15 @@ class CrossEntropy(ScalarStep):
     def tables(
         self, value: float, names: list[str] | None, output: Output, base: Base
     ) -> list[Table]:
-        result = reports.xent_tables(value, *self.last, names, base=base, output=output)
+        result = reports.xent_tables(
+            value,
+            *self.last,
+            names,
+            base=base,
+            output=output,
+            weight=self.weight,
+            row_weight=self.last_weight,
+        )
         if self.torch_options:
             options = reports.xent_option_table(
                 self.smoothing, self.weight, self.ignore_index, output=output

@@ -9,6 +9,7 @@ import numpy as np
 
 from nncalc.core.arrays import FloatArray
 from nncalc.core.divergence import entropy_rows, js_rows, kl_rows
+from nncalc.errors import plural
 from nncalc.output.reports.common import Names, _names, _perplexity, _units, class_table
 from nncalc.output.spec import Bar, Base, Output, Table
 from nncalc.output.text import format_number
@@ -51,12 +52,19 @@ def softmax_tables(
     body = []
     for number, (_, values) in enumerate(rows, start=1):
         probs = np.exp(values) if log else values
-        best = int(np.argmax(probs))
-        label = _names(names, len(probs))[best]
-        body.append([str(number), label, format_number(probs[best], n), Bar(float(probs[best]))])
+        labels = _names(names, len(probs))
+        order = np.argsort(-probs, kind="stable")[: top or 1].tolist()
+        for rank, best in enumerate(order, start=1):
+            cells: list[str | Bar] = [str(number) if rank == 1 else "", str(rank), labels[best]]
+            body.append([*cells, format_number(probs[best], n), Bar(float(probs[best]))])
     caption = f"first {len(rows)} of {count} rows" if count > len(rows) else None
-    title = "softmax per row: most probable class"
-    return [Table(title, ["row", "class", "probability", ""], body, caption)]
+    if top is None:
+        title = "softmax per row: most probable class"
+    else:
+        title = (
+            f"softmax per row: the {plural(top, 'most probable class', 'most probable classes')}"
+        )
+    return [Table(title, ["row", "rank", "class", "probability", ""], body, caption)]
 
 
 def kl_tables(
@@ -89,8 +97,19 @@ def xent_tables(
     *,
     base: Base,
     output: Output,
+    weight: FloatArray | None = None,
+    row_weight: float = 1.0,
 ) -> list[Table]:
-    """p(true class), perplexity and H(p,q) = H(p) + KL(p||q), per class."""
+    """p(true class), perplexity and H(p,q) = H(p) + KL(p||q), per class.
+
+    With class weights the loss is no cross-entropy, and H(p) + KL(p||q)
+    does not add up to it: the table shows instead each class's weighted
+    term, which sum to the value (see :func:`weighted_xent_tables`).
+    """
+    if weight is not None:
+        return weighted_xent_tables(
+            value, y, log_q, names, weight, row_weight, base=base, output=output
+        )
     n, unit, scale = _units(base, output)
     q = np.exp(log_q)
     Y = y[None, :]
@@ -112,6 +131,49 @@ def xent_tables(
         Table("cross-entropy", ["quantity", "value"], summary),
         class_table(["class", "target", "pred", "-y log(pred)"], names, [y, q, terms], n),
     ]
+
+
+def weighted_xent_tables(
+    value: float,
+    y: FloatArray,
+    log_q: FloatArray,
+    names: Sequence[str] | None,
+    weight: FloatArray,
+    row_weight: float,
+    *,
+    base: Base,
+    output: Output,
+) -> list[Table]:
+    """A weighted cross-entropy: sum_c w_c y_c (-log q_c), over w_y for a mean.
+
+    The per-class terms are w_c y_c (-log q_c) / D, D being the mean's
+    denominator (the row's weight w_y, PyTorch's) when ``value`` is that
+    mean and 1 otherwise (``--reduction sum``), so they sum to ``value``.
+    """
+    n, unit, scale = _units(base, output)
+    q = np.exp(log_q)
+    with np.errstate(invalid="ignore"):
+        weighted = np.where(y > 0, -weight * y * log_q, 0.0) * scale
+    total = float(np.sum(weighted))
+    divisor = 1.0
+    if row_weight not in (0.0, 1.0) and abs(value - total / row_weight) < abs(value - total):
+        divisor = row_weight
+    terms = weighted / divisor
+    summary: list[list[str | Bar]] = [
+        [f"weighted H(target, pred) ({unit})", format_number(value, n)],
+        ["sum over classes of w y (-log pred)", format_number(total, n)],
+    ]
+    if divisor != 1.0:
+        summary.append(["mean: divided by w(true class)", format_number(divisor, n)])
+    hot = np.flatnonzero(y == 1.0)
+    if len(hot) == 1:
+        summary.append(["p(true class)", format_number(q[hot[0]], n)])
+    caption = "the terms sum to the weighted H(target, pred); H(target) + KL does not"
+    table = class_table(
+        ["class", "target", "pred", "weight", "term"], names, [y, q, weight, terms], n
+    )
+    table = Table(table.title, table.columns, table.rows, table.caption or caption)
+    return [Table("weighted cross-entropy", ["quantity", "value"], summary), table]
 
 
 def entropy_tables(

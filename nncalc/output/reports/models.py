@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nncalc.core.arrays import FloatArray
+from nncalc.errors import plural
 from nncalc.output.reports.common import _names, _units, class_table
 from nncalc.output.spec import Bar, Base, Output, Table
 from nncalc.output.text import format_number
@@ -101,7 +102,7 @@ def kl_approx_tables(
                 format_number(stderr * scale, n),
             ]
         )
-    caption = f"{samples} samples x ~ q, r = p(x)/q(x); estimates KL(q||p) in {unit}"
+    caption = f"{plural(samples, 'sample')} x ~ q, r = p(x)/q(x); estimates KL(q||p) in {unit}"
     return [
         Table(
             "KL estimators (Schulman)",

@@ -41,7 +41,7 @@ CASES = [
     (
         "ragged row after a comment",
         b"# scores\n0.5,0.5\n0.2,0.3,0.5\n",
-        "{f}:3: row has 3 values, earlier rows have 2 (ragged rows)",
+        "{f}:3: ragged rows: this row has 3 values, earlier rows have 2",
     ),
     (
         "mixed separators",
@@ -57,7 +57,7 @@ CASES = [
     (
         "header shorter than the rows",
         b"a,b\n0.2,0.3,0.5\n",
-        "{f}:2: the header (line 1) has 2 names but the rows have 3 values "
+        "{f}:2: the header (line 1) has 2 names, fewer than the 3 values of its rows "
         "(a header names every column, no more and no fewer)",
     ),
     (

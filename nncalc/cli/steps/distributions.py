@@ -88,10 +88,20 @@ class Distributions:
 
     __slots__ = ("logits", "normalize", "temperature", "tol")
 
-    def __init__(self, logits: bool, temperature: float, normalize: bool, tol: float) -> None:
+    def __init__(
+        self,
+        logits: bool,
+        temperature: float,
+        normalize: bool,
+        tol: float,
+        *,
+        operands: str = "the rows",
+        normalize_with_logits: bool = False,
+    ) -> None:
         check_temperature(temperature)
-        check_applies(logits=logits, temperature=temperature, operands="the rows")
-        check_normalize(logits=logits, normalize=normalize, operands="the rows")
+        check_applies(logits=logits, temperature=temperature, operands=operands)
+        if not normalize_with_logits:
+            check_normalize(logits=logits, normalize=normalize, operands=operands)
         self.logits = logits
         self.temperature = temperature
         self.normalize = normalize

@@ -10,12 +10,7 @@ import numpy as np
 
 from nncalc.cli import startup
 from nncalc.cli.pipeline import ScalarStep
-from nncalc.cli.steps.distributions import (
-    Distributions,
-    check_applies,
-    check_temperature,
-    same_width,
-)
+from nncalc.cli.steps.distributions import Distributions, same_width
 from nncalc.core.arrays import FloatArray
 from nncalc.core.distribution import as_distribution, class_indices, pair_rows
 from nncalc.core.xent import (
@@ -49,14 +44,10 @@ class Predictions(Distributions):
     def __init__(
         self, *, logits: bool, temperature: float, eps: float | None, normalize: bool, tol: float
     ) -> None:
-        # Not Distributions' checks: xent's --normalize applies to its
-        # targets, so it goes with --logits too.
-        check_temperature(temperature)
-        check_applies(logits=logits, temperature=temperature, operands="PRED rows")
-        self.logits = logits
-        self.temperature = temperature
-        self.normalize = normalize
-        self.tol = tol
+        # xent's --normalize applies to its targets, so it goes with --logits too.
+        super().__init__(
+            logits, temperature, normalize, tol, operands="PRED rows", normalize_with_logits=True
+        )
         self.eps = eps
 
     def log_q(self, chunk: Chunk) -> FloatArray:

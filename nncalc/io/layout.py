@@ -60,6 +60,8 @@ class Options:
         columns: str | None,
         ids: Sequence[str],
         target_col: str | None,
+        *,
+        optional: bool = False,
     ) -> None:
         self.sep_given = sep is not None
         self.separator: str | None = None
@@ -76,6 +78,7 @@ class Options:
         self.columns = columns
         self.ids = (ids,) if isinstance(ids, str) else tuple(ids)
         self.target_col = target_col
+        self.optional = optional  # ids and target_col may be absent (Columns.plan)
 
 
 class Layout:
@@ -225,7 +228,7 @@ def read_layout(reader: BatchReader, options: Options) -> Layout:
     note = f"the first line `{shown}` was read as data; pass --header if it names the columns"
     names = fields if header else None
     columns = Columns(reader.operand, names, len(fields), None if header else note)
-    plan = columns.plan(options.columns, options.ids, options.target_col)
+    plan = columns.plan(options.columns, options.ids, options.target_col, optional=options.optional)
     layout = Layout(separator, separator_line, names, number if header else None, plan, None)
     if header:
         reader.skip_lines(span)

@@ -356,3 +356,25 @@ def test_every_batch_command_has_the_table_options_with_examples(name: str) -> N
         assert "--id" in names and "e.g. --id sample_id" in help_text
     if name in ("xent", "distill"):
         assert "e.g. --target-col label" in help_text
+
+
+def test_the_table_options_keep_start_up_light(tmp_path: Path) -> None:
+    """A repeatable option (--id) is coerced without Typer's pydantic adapters."""
+    from tests.cli.test_startup import imported_heavy
+
+    p = write(tmp_path / "p.csv", "id,a,b\nr1,0.5,0.5\n")
+    stdout, heavy = imported_heavy("entropy", p, "--id", "id", "--id", "1", "-d", ",", "-c", "a,b")
+    assert (stdout, heavy) == ("r1,0.6931471805599453\n", [])
+
+
+def test_the_fast_coercion_of_id_agrees_with_typer() -> None:
+    from tests.cli.test_startup import simple_params
+
+    ids = [param for _, param in simple_params() if param.name == "ids"]
+    assert ids
+    for param in ids:
+        fast = param._runtime_param
+        slow = fast.typer_coercion()
+        for value in [("a", "b"), ["x"], ()]:
+            assert fast.quick(value) == slow.coerce(value, param=param, ctx=None)
+        assert fast.coerce(None, param, None) == slow.coerce(None, param=param, ctx=None)

@@ -137,7 +137,7 @@ def open_operands(
     The operands named in ``per_row`` hold one value per row (class indices,
     masks): see ``one_per_row`` of :func:`~nncalc.io.operands.open_operand`.
     ``table`` applies whole to the operands ``classes`` (None: all but
-    ``per_row``), paired by header names; the others get --sep and --header.
+    ``per_row``); the others get --sep and --header. Headers pair by name.
     """
     claim = StdinClaim() if claim is None else claim
     if classes is None:
@@ -148,7 +148,8 @@ def open_operands(
         open_operand(text, name, claim, env, one_per_row=name in per_row, table=options)
         for (text, name), options in zip(texts, table.options(texts, classes, primary), strict=True)
     ]
-    table_input.settle(operands, [operands[i] for i in classes], primary, table)
+    paired = [op for op in operands if op.name not in per_row]
+    table_input.settle(operands, paired, primary, table)
     return operands
 
 

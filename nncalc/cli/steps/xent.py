@@ -93,8 +93,9 @@ class CrossEntropy(ScalarStep):
         if target_col or self.class_name is not None:
             super().__init__([(pred, "PRED")])
             self.labelled = self.classes = (0,)
-        else:
+        else:  # PRED's columns are the classes (ids come from it); TARGET's --sep, --header
             super().__init__([(target, "TARGET"), (pred, "PRED")])
+            self.classes = (1,)
         self.names: list[str] | None = None
         self.how = how
         self.smoothing = label_smoothing

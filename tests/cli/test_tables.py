@@ -378,3 +378,12 @@ def test_the_fast_coercion_of_id_agrees_with_typer() -> None:
         for value in [("a", "b"), ["x"], ()]:
             assert fast.quick(value) == slow.coerce(value, param=param, ctx=None)
         assert fast.coerce(None, param, None) == slow.coerce(None, param=param, ctx=None)
+
+
+def test_xent_ids_come_from_pred_and_a_target_file_pairs_by_name(tmp_path: Path) -> None:
+    pred = write(tmp_path / "pred.csv", "id,a,b\nr1,0.5,0.5\nr2,0.25,0.75\n")
+    indices = write(tmp_path / "y.csv", "label\n0\n1\n")
+    out = ok("xent", indices, pred, "--id", "id", "--digits", "4")
+    assert out == "r1,0.6931\nr2,0.2877\n"
+    soft = write(tmp_path / "soft.csv", "b,a\n0,1\n1,0\n")  # the same targets, reordered
+    assert ok("xent", soft, pred, "--id", "id", "--digits", "4") == out

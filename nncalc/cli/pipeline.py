@@ -218,7 +218,7 @@ def run_scalars(step: ScalarStep, out: Scalars, table: TableInput | None = None)
     claim = StdinClaim()
     operands = open_operands(step.operands, env, claim, table=table, classes=step.classes)
     step.opened(operands)
-    id_names = output_ids(table, operands)
+    id_names = output_ids(table, operands, out.path)
     if id_names is not None and out.reduction is None:
         out.reduction = reduction_option("none")
     mask = None
@@ -324,7 +324,7 @@ def run_vectors(
     operands = open_operands(step.operands, env, table=table)
     output = Output(fmt, digits, env)
     names = read_labels(step.labels) if step.labels is not None else header_labels(operands)
-    id_names = output_ids(table, operands)
+    id_names = output_ids(table, operands, path)
     batch = operands[0].is_batch
     sink = VectorSink(step.name, output, batch=batch, labels=names, id_names=id_names)
     if path is not None:

@@ -155,11 +155,20 @@ def align_by_name(operands: Sequence[Operand], primary: str | None) -> None:
         reader.match_classes(names, reference.name)
 
 
-def output_ids(table: TableInput | None, operands: Sequence[Operand]) -> list[str] | None:
+def output_ids(
+    table: TableInput | None, operands: Sequence[Operand], path: str | None = None
+) -> list[str] | None:
     """The output's names of the ``--id`` columns (None: no --id): the header's
-    names, else id (id1, id2, ... for several)."""
+    names, else id (id1, id2, ... for several). ``path``: the ``-o`` file,
+    which holds values only."""
     if table is None or not table.ids:
         return None
+    if path is not None:
+        raise NncalcError(
+            "ids go to the rows printed on stdout; -o files hold the values alone",
+            operand="--id",
+            hint="print the rows instead, e.g. -f csv > rows.csv",
+        )
     from nncalc.io.reader import BatchReader
 
     for operand in operands:

@@ -387,3 +387,11 @@ def test_xent_ids_come_from_pred_and_a_target_file_pairs_by_name(tmp_path: Path)
     assert out == "r1,0.6931\nr2,0.2877\n"
     soft = write(tmp_path / "soft.csv", "b,a\n0,1\n1,0\n")  # the same targets, reordered
     assert ok("xent", soft, pred, "--id", "id", "--digits", "4") == out
+
+
+def test_ids_and_an_output_file_is_an_error(tmp_path: Path) -> None:
+    p = write(tmp_path / "p.csv", "id,a,b\nr1,0.5,0.5\n")
+    for command in ("entropy", "softmax"):
+        line = one_line_error(run(command, p, "--id", "id", "-o", str(tmp_path / "out.csv")))
+        assert "--id: ids go to the rows printed on stdout" in line
+    assert not (tmp_path / "out.csv").exists()

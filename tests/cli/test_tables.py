@@ -395,3 +395,13 @@ def test_ids_and_an_output_file_is_an_error(tmp_path: Path) -> None:
         line = one_line_error(run(command, p, "--id", "id", "-o", str(tmp_path / "out.csv")))
         assert "--id: ids go to the rows printed on stdout" in line
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_sgd_data_takes_the_table_options(tmp_path: Path) -> None:
+    data = write(tmp_path / "d.csv", "x1;y;x2;note\n1;2;0;a\n2;4;1;b\n3;6;0;c\n4;8;1;d\n")
+    picked = json.loads(ok("sgd", "--data", data, "-c", "x1,x2,y", "--seeds", "2", "-f", "json"))
+    plain = write(tmp_path / "plain.csv", "1,0,2\n2,1,4\n3,0,6\n4,1,8\n")
+    same = json.loads(ok("sgd", "--data", plain, "--seeds", "2", "-f", "json"))
+    assert picked["features"] == 2
+    assert picked["optimal_loss"] == same["optimal_loss"]
+    assert "'a': not a number" in one_line_error(run("sgd", "--data", data))

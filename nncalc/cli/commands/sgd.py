@@ -7,9 +7,10 @@ from typing import Annotated
 
 import typer
 
-from nncalc.cli.options import DigitsOpt, FormatOpt
+from nncalc.cli.options import DigitsOpt, FormatOpt, table_options
 from nncalc.cli.pipeline import run_record
 from nncalc.cli.steps.sgd import SgdRun, Sizes
+from nncalc.cli.table_input import TableInput
 from nncalc.output.spec import Format
 
 
@@ -85,6 +86,7 @@ OnlineOpt = Annotated[
 ]
 
 
+@table_options(ids=False)
 def sgd(
     data: DataOpt = None,
     samples: SamplesOpt = None,
@@ -99,6 +101,8 @@ def sgd(
     online: OnlineOpt = False,
     fmt: FormatOpt = Format.auto,
     digits: DigitsOpt = None,
+    *,
+    table: TableInput,
 ) -> None:
     """Full-batch GD against mini-batch SGD on least squares: cost, loss, spread.
 
@@ -113,4 +117,5 @@ def sgd(
         seeds=seeds,
         seed=seed,
     )
-    run_record(SgdRun(data, sizes, lr=lr, schedule=schedule.value, online=online), fmt, digits)
+    step = SgdRun(data, sizes, lr=lr, schedule=schedule.value, online=online, table=table)
+    run_record(step, fmt, digits)

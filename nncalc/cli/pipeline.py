@@ -219,7 +219,7 @@ def run_scalars(step: ScalarStep, out: Scalars, table: TableInput | None = None)
     operands = open_operands(step.operands, env, claim, table=table, classes=step.classes)
     step.opened(operands)
     id_names = output_ids(table, operands, out.path)
-    if id_names is not None and out.reduction is None:
+    if id_names is not None and out.reduction is None and not step.summarizes:
         out.reduction = reduction_option("none")
     mask = None
     if out.mask is not None:

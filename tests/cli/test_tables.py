@@ -405,3 +405,9 @@ def test_sgd_data_takes_the_table_options(tmp_path: Path) -> None:
     assert picked["features"] == 2
     assert picked["optimal_loss"] == same["optimal_loss"]
     assert "'a': not a number" in one_line_error(run("sgd", "--data", data))
+
+
+def test_ids_leave_a_summary_record_as_it_is(tmp_path: Path) -> None:
+    mu = write(tmp_path / "mu.csv", "id,z1,z2\na,0.5,0.5\nb,0.5,0.5\n")
+    out = ok("kl-normal", mu, mu, "--id", "id", "--recon", "1", "-f", "csv")
+    assert out.splitlines()[1].split(",")[-2:] == ["mean", "2"]

@@ -73,6 +73,12 @@ def settle(
     table: TableInput,
 ) -> None:
     """Once open: ids and target from the primary, class columns paired by name."""
+    tensor = next((op for op in class_operands if op.tensor is not None), None)
+    if table.columns is not None and tensor is not None:
+        raise NncalcError(
+            f"picks columns of a text table, and {tensor.name} is a tensor file",
+            operand="--columns",
+        )
     settle_primary(operands, primary, table)
     align_by_name(class_operands, primary)
 

@@ -411,3 +411,11 @@ def test_ids_leave_a_summary_record_as_it_is(tmp_path: Path) -> None:
     mu = write(tmp_path / "mu.csv", "id,z1,z2\na,0.5,0.5\nb,0.5,0.5\n")
     out = ok("kl-normal", mu, mu, "--id", "id", "--recon", "1", "-f", "csv")
     assert out.splitlines()[1].split(",")[-2:] == ["mean", "2"]
+
+
+def test_columns_of_a_tensor_is_an_error(tmp_path: Path) -> None:
+    import numpy as np
+
+    np.save(tmp_path / "z.npy", np.zeros((2, 3), dtype=np.float32))
+    line = one_line_error(run("softmax", f"@{tmp_path / 'z.npy'}", "-c", "1-2"))
+    assert "--columns" in line and "LOGITS is a tensor file" in line

@@ -13,6 +13,7 @@ from nncalc.cli.completion import complete_at_path
 from nncalc.cli.option_values import complete_reduction
 from nncalc.cli.pipeline import Scalars
 from nncalc.cli.steps.distributions import Distributions
+from nncalc.cli.table_input import TableInput
 from nncalc.core.arrays import DEFAULT_TOL
 from nncalc.core.distribution import check_tol
 from nncalc.output.spec import Base, Format
@@ -99,6 +100,61 @@ LogitsOpt = Annotated[
 ]
 
 
+# The table options of text operands (csvkit's common arguments): one
+# declaration each, read by the one reader (nncalc.io.reader.BatchReader).
+SepOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--sep",
+        "-d",
+        metavar="SEP",
+        help="Column separator: ',' '\\t' ';' '|' or ' ' (runs of spaces), e.g. -d ';' "
+        "(default: the first of those the first data line holds).",
+        show_default=False,
+    ),
+]
+HeaderOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--header/--no-header",
+        help="The first line names the columns, or is data, e.g. --no-header for 0,1,2 "
+        "(default: a header when none of its fields is a number).",
+        show_default=False,
+    ),
+]
+ColumnsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--columns",
+        "-c",
+        metavar="SPEC",
+        help="The class columns, by name, 1-based position, range or glob, e.g. -c p_cat,p_dog "
+        "or -c 2-11 or -c 'p_*'; other columns are ignored. Headers pair by name.",
+        show_default=False,
+    ),
+]
+IdOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--id",
+        metavar="COL",
+        help="A column copied first into each output row, by name or position, e.g. "
+        "--id sample_id (repeatable); without --reduction, one result per row.",
+        show_default=False,
+    ),
+]
+TargetColOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--target-col",
+        metavar="COL",
+        help="Each row's target from this column of the first file: a class index or a "
+        "class name of its header, e.g. --target-col label.",
+        show_default=False,
+    ),
+]
+
+
 def domain(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """A Typer callback: the option's value through the core's ``check`` at parse time.
 
@@ -163,6 +219,14 @@ DISTRIBUTION: Group = [
     ("tol", TolOpt, DEFAULT_TOL),
 ]
 
+TABLE_INPUT: Group = [
+    ("sep", SepOpt, None),
+    ("header", HeaderOpt, None),
+    ("columns", ColumnsOpt, None),
+]
+IDS: Group = [("ids", IdOpt, None)]
+TARGET_COLUMN: Group = [("target_col", TargetColOpt, None)]
+
 Command = TypeVar("Command", bound=Callable[..., None])
 
 
@@ -207,3 +271,10 @@ def scalar_output(command: Command) -> Command:
 def distribution_options(command: Command) -> Command:
     """Add --logits, --temperature, --normalize, --tol as ``how: Distributions``."""
     return option_group(DISTRIBUTION, "how", Distributions)(command)
+
+
+def table_options(*, ids: bool = True, target: bool = False) -> Callable[[Command], Command]:
+    """Add --sep, --header/--no-header, --columns (and --id; --target-col with
+    ``target``) as ``table: TableInput``."""
+    group = TABLE_INPUT + (IDS if ids else []) + (TARGET_COLUMN if target else [])
+    return option_group(group, "table", TableInput)

@@ -14,17 +14,20 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nncalc.cli import environment
+from nncalc.cli import environment, table_input
 from nncalc.cli.option_values import bound_option, reduction_option
+from nncalc.cli.table_input import output_ids, row_ids
 from nncalc.core.arrays import FloatArray, IntArray
 from nncalc.errors import NncalcError, plural
 from nncalc.io.operands import Operand, StdinClaim, aligned_chunks, open_operand, read_labels
 from nncalc.io.reader import Chunk
 from nncalc.output.environment import Environment
+from nncalc.output.id_rows import with_ids
 from nncalc.output.sinks import ScalarSink, Value, VectorSink, write_record
 from nncalc.output.spec import TABLE_ROWS, Base, Bounds, Format, Output, Table
 
 if TYPE_CHECKING:
+    from nncalc.cli.table_input import TableInput
     from nncalc.core.reduce import Reduction
     from nncalc.io.masks import Mask
     from nncalc.output.files import ResultWriter
@@ -94,6 +97,7 @@ class ScalarStep:
     name = ""
     unit: str | None = None  # None: the base's (nats, bits, dits)
     labelled: tuple[int, ...] = ()  # operands whose header names label classes, in order
+    classes: tuple[int, ...] | None = None  # operands of class columns (None: all), ids first
     summarizes = False  # True: :meth:`conclude` returns the result, the rows are not gated
 
     def __init__(self, operands: OperandTexts) -> None:
@@ -125,16 +129,28 @@ def open_operands(
     env: Environment,
     claim: StdinClaim | None = None,
     per_row: Collection[str] = (),
+    table: TableInput | None = None,
+    classes: Sequence[int] | None = None,
 ) -> list[Operand]:
     """Open every operand; only one may read standard input.
 
     The operands named in ``per_row`` hold one value per row (class indices,
     masks): see ``one_per_row`` of :func:`~nncalc.io.operands.open_operand`.
+    ``table`` applies whole to the operands ``classes`` (None: all but
+    ``per_row``); the others get --sep and --header. Headers pair by name.
     """
     claim = StdinClaim() if claim is None else claim
-    return [
-        open_operand(text, name, claim, env, one_per_row=name in per_row) for text, name in texts
+    if classes is None:
+        classes = [i for i, (_, name) in enumerate(texts) if name not in per_row]
+    table = table_input.TableInput() if table is None else table
+    primary = table_input.primary_operand(texts, classes)
+    operands = [
+        open_operand(text, name, claim, env, one_per_row=name in per_row, table=options)
+        for (text, name), options in zip(texts, table.options(texts, classes, primary), strict=True)
     ]
+    paired = [op for op in operands if op.name not in per_row]
+    table_input.settle(operands, paired, primary, table)
+    return operands
 
 
 def read(operands: list[Operand], *, one_row_at_a_time: bool = False) -> Iterator[list[Chunk]]:
@@ -193,12 +209,18 @@ def masked(
     mask.finish(data_rows)
 
 
-def run_scalars(step: ScalarStep, out: Scalars) -> None:
-    """Read, compute, reduce, gate and write a per-row scalar command."""
+def run_scalars(step: ScalarStep, out: Scalars, table: TableInput | None = None) -> None:
+    """Read, compute, reduce, gate and write a per-row scalar command.
+
+    With ``--id`` and no ``--reduction``, the result is per row (reduction none).
+    """
     env = environment.current()
     claim = StdinClaim()
-    operands = open_operands(step.operands, env, claim)
+    operands = open_operands(step.operands, env, claim, table=table, classes=step.classes)
     step.opened(operands)
+    id_names = output_ids(table, operands, out.path)
+    if id_names is not None and out.reduction is None and not step.summarizes:
+        out.reduction = reduction_option("none")
     mask = None
     if out.mask is not None:
         from nncalc.io.masks import Mask
@@ -223,11 +245,12 @@ def run_scalars(step: ScalarStep, out: Scalars) -> None:
         base=out.base,
         unit=step.unit,
         file=file,
+        id_names=id_names,
     )
     try:
         for chunks, rows in masked(operands, mask):
             values, weights = step.rows(chunks)
-            sink.add(values, first_row(chunks), weights, rows=rows)
+            sink.add(values, first_row(chunks), weights, rows=rows, ids=row_ids(chunks))
         if mask is not None and sink.count == 0:
             raise NncalcError("the mask keeps no row: nothing to compute", operand="--mask")
         sink.close_file()
@@ -275,36 +298,50 @@ class VectorStep:
         raise NotImplementedError
 
 
-def run_vectors(step: VectorStep, fmt: Format, digits: int | None, path: str | None = None) -> None:
+def run_vectors(
+    step: VectorStep,
+    fmt: Format,
+    digits: int | None,
+    path: str | None = None,
+    table: TableInput | None = None,
+) -> None:
     """Read, compute and write a per-row vector command (no reduction, no gate).
 
     With ``path`` (``-o/--output``) the rows go to that file, and nothing to stdout.
     """
     env = environment.current()
-    operands = open_operands(step.operands, env)
+    operands = open_operands(step.operands, env, table=table)
     output = Output(fmt, digits, env)
     names = read_labels(step.labels) if step.labels is not None else header_labels(operands)
-    sink = VectorSink(step.name, output, batch=operands[0].is_batch, labels=names)
+    id_names = output_ids(table, operands, path)
+    batch = operands[0].is_batch
+    sink = VectorSink(step.name, output, batch=batch, labels=names, id_names=id_names)
     if path is not None:
         vectors_to_file(step, operands, sink, path)
         return
     shown: ShownRows = []  # the first rows, for a table
+    shown_ids: list[tuple[str, ...]] = []
     count = 0
     for chunks in read(operands):
         check_labels(names, chunks[0].values.shape[1])
         values = step.rows(chunks)
         count += len(values)
+        ids = row_ids(chunks)
         if output.fmt is Format.table:
             room = TABLE_ROWS - len(shown)
             shown.extend(zip(chunks[0].values[:room], values[:room], strict=True))
+            shown_ids.extend(ids[:room] if ids is not None else [])
         elif step.top is not None:
-            sink.add_top(values, step.top)
+            sink.add_top(values, step.top, ids)
         else:
-            sink.add(values)
+            sink.add(values, ids)
     if output.fmt is Format.table:
         from nncalc.output import tables
 
-        tables.render(step.tables(shown, count, names, output), env)
+        drawn = step.tables(shown, count, names, output)
+        if id_names is not None and count > 1:
+            drawn[0] = with_ids(drawn[0], id_names, shown_ids)
+        tables.render(drawn, env)
     else:
         sink.finish()
 

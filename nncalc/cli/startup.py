@@ -62,10 +62,11 @@ class SimpleParam:
         self.minimum = getattr(info, "min", None)
         self.maximum = getattr(info, "max", None)
         self.case_sensitive = bool(getattr(info, "case_sensitive", True))
+        self.strings = bool(getattr(param, "multiple", False))  # a repeatable str option
 
     def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
         if value is None:
-            return None
+            return () if self.strings else None
         result = self.quick(value)
         if result is not None:
             return result
@@ -74,6 +75,9 @@ class SimpleParam:
     def quick(self, value: Any) -> Any:
         """The coerced value, or None to let Typer decide (and word any error)."""
         annotation = self.annotation
+        if self.strings:
+            texts = isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
+            return list(value) if texts else None
         if isinstance(annotation, type) and issubclass(annotation, Enum):
             member = self.choice(value)
             if member is None and self.domain is not None:
@@ -154,7 +158,11 @@ def _install_param(param: Any, domains: Callable[[Any], Any] | None = None) -> N
     descriptor = getattr(param, "type_descriptor", None)
     if descriptor is None or getattr(param, "_runtime_param", False) is not None:
         return
-    if param.multiple or param.nargs != 1:
+    if param.nargs != 1:
+        return
+    if param.multiple:  # a repeatable option: only list[str] (--id) is coerced here
+        if descriptor.annotation == list[str] and simple(str, descriptor.parameter_info):
+            param._runtime_param = SimpleParam(param, str, descriptor.parameter_info)
         return
     if simple(descriptor.annotation, descriptor.parameter_info):
         domain = None if domains is None else domains(param)

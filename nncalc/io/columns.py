@@ -127,17 +127,30 @@ class Columns:
             raise self._error(f"{option} names a column, but the input has no header", item, hint)
         return self.names
 
-    def plan(self, columns: str | None, ids: Sequence[str], target_col: str | None) -> ColumnPlan:
+    def plan(
+        self,
+        columns: str | None,
+        ids: Sequence[str],
+        target_col: str | None,
+        *,
+        optional: bool = False,
+    ) -> ColumnPlan:
         """Where the values, ids and target are; every other column is ignored
-        when ``columns`` is given, and is a class value when it is not."""
+        when ``columns`` is given, and is a class value when it is not.
+
+        ``optional``: an ``ids`` or ``target_col`` spec this input lacks is
+        left out rather than an error (an operand paired with the one the
+        ids and targets come from: only its classes are read).
+        """
         id_columns: list[int] = []
         for spec in ids:
-            for column in self.resolve(spec, "--id"):
+            for column in self._optional(spec, "--id", optional):
                 if column not in id_columns:
                     id_columns.append(column)
         target = None
-        if target_col is not None:
-            chosen = self.resolve(target_col, "--target-col")
+        if target_col is not None and (
+            chosen := self._optional(target_col, "--target-col", optional)
+        ):
             if len(chosen) != 1:
                 raise self._error("--target-col must name one column", target_col)
             target = chosen[0]
@@ -163,6 +176,15 @@ class Columns:
         if self.names is not None:
             self.check_class_names(values, explicit=columns is not None)
         return plan
+
+    def _optional(self, spec: str, option: str, optional: bool) -> list[int]:
+        """:meth:`resolve`; when ``optional``, nothing for a spec this input lacks."""
+        try:
+            return self.resolve(spec, option)
+        except NncalcError:
+            if optional:
+                return []
+            raise
 
     def check_class_names(self, values: list[int], *, explicit: bool) -> None:
         """Class names are given and unique: an empty or repeated one is an error."""

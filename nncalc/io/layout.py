@@ -79,6 +79,8 @@ class Options:
         columns: str | None,
         ids: Sequence[str],
         target_col: str | None,
+        *,
+        optional: bool = False,
     ) -> None:
         self.sep_given = sep is not None
         self.separator: str | None = None
@@ -95,6 +97,7 @@ class Options:
         self.columns = columns
         self.ids = (ids,) if isinstance(ids, str) else tuple(ids)
         self.target_col = target_col
+        self.optional = optional  # ids and target_col may be absent (Columns.plan)
 
 
 class Layout:
@@ -245,7 +248,9 @@ def read_layout(reader: LineReader, options: Options) -> Layout:
     names = fields if header else None
     columns = Columns(reader.operand, names, len(fields), None if header else note)
     try:
-        plan = columns.plan(options.columns, options.ids, options.target_col)
+        plan = columns.plan(
+            options.columns, options.ids, options.target_col, optional=options.optional
+        )
     except NncalcError as error:
         raise error.located(line=number) if header else error from None
     layout = Layout(separator, separator_line, names, number if header else None, plan, None)

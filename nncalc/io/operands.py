@@ -147,6 +147,7 @@ def open_operand(
     env: Environment | None = None,
     *,
     one_per_row: bool = False,
+    table: dict[str, Any] | None = None,
 ) -> Operand:
     """Resolve operand text: literal, ``-``, ``@path``, or omitted (stdin).
 
@@ -159,19 +160,25 @@ def open_operand(
     masks): a tensor file gives a row per element (shape (B, S): B*S rows),
     and a literal of several values is a batch of one row each (a single
     value stays a literal, which pairs with every row).
+
+    ``table``: a text operand's table options (``sep``, ``header``,
+    ``columns``, ``ids``, ``target_col``, ``optional``: see
+    :class:`~nncalc.io.reader.BatchReader`).
     """
+    options = table or {}
     if text is None:
         if env is not None and env.stdin_isatty:
             raise MissingOperand(f"missing operand {name} (give it, or pipe rows on stdin)")
         text = "-"
     if text == "-":
-        return Operand(name, reader=BatchReader(claim.take(name), name), source="stdin")
+        reader = BatchReader(claim.take(name), name, **options)
+        return Operand(name, reader=reader, source="stdin")
     if text.startswith("@") and is_tensor_operand(text[1:]):
         tensor = _tensor_reader(text, name, env, one_per_row=one_per_row)
         return Operand(name, reader=tensor, source=text)
     if text.startswith("@"):
         stream: BinaryIO = open_file(text[1:], name, binary=True)
-        reader = BatchReader(stream, name, on_read=progress.tracker(text, stream, env))
+        reader = BatchReader(stream, name, on_read=progress.tracker(text, stream, env), **options)
         return Operand(name, reader=reader, source=text)
     try:
         row = parse_literal(text, name)

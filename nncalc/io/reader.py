@@ -43,6 +43,8 @@ class BatchReader:
     - ``ids``: column specs carried as strings with every row (``Chunk.ids``).
     - ``target_col``: a column spec of one column whose strings are each
       row's target (``Chunk.targets``).
+    - ``optional``: ``ids`` and ``target_col`` that this input lacks are
+      left out, not an error (a second operand: only its classes count).
     - ``source``: what messages call the input (default: the stream's name).
     """
 
@@ -60,11 +62,12 @@ class BatchReader:
         columns: str | None = None,
         ids: Sequence[str] = (),
         target_col: str | None = None,
+        optional: bool = False,
     ) -> None:
         self.stream = stream
         self.operand = operand
         self.text = LineSource(stream, operand, on_read=on_read, source=source)
-        self.options = layout.Options(sep, header, columns, ids, target_col)
+        self.options = layout.Options(sep, header, columns, ids, target_col, optional=optional)
         self.layout: layout.Layout | None = None
         self.rows_read = 0  # rows handed out
         self._lines: list[str] = []

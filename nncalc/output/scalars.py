@@ -46,8 +46,10 @@ class ScalarSink:
         base: Base = Base.e,
         unit: str | None = None,
         file: ResultWriter | None = None,
+        id_names: Sequence[str] | None = None,
     ) -> None:
         self.name = name
+        self.id_names = id_names  # --id: each row's ids are written first
         self.output = output
         self.batch = batch
         if not isinstance(reduction, Reduction):
@@ -64,6 +66,7 @@ class ScalarSink:
         self.count = 0
         self.last = math.nan
         self.kept: list[tuple[IntArray, FloatArray]] = []  # the first rows, for a table
+        self.kept_ids: list[tuple[str, ...]] = []
         self.started = False
 
     @property
@@ -87,11 +90,13 @@ class ScalarSink:
         weights: FloatArray | None = None,
         *,
         rows: IntArray | None = None,
+        ids: Sequence[tuple[str, ...]] | None = None,
     ) -> None:
         """Take one chunk of per-row values (in nats; converted to ``base``).
 
         ``rows`` are the values' 1-based input rows when they are not
-        consecutive from ``first_row`` (a mask dropped some).
+        consecutive from ``first_row`` (a mask dropped some); ``ids`` their
+        ``--id`` strings (when the sink has ``id_names``).
         """
         values = np.asarray(values, dtype=np.float64).reshape(-1)
         if self.base is not Base.e:
@@ -110,12 +115,16 @@ class ScalarSink:
         if not self.reduces:
             self.bounds.check(self.name, values, None if first_row is None else rows)
         if self.streams_rows:
-            self._write_rows(values, rows)
+            if self.id_names is not None and ids is not None:
+                self._write_id_rows(values, ids)
+            else:
+                self._write_rows(values, rows)
             return
         if self.accumulator is not None:
             self.accumulator.add(values)
         if self.output.fmt is Format.table and sum(len(v) for _, v in self.kept) < TABLE_ROWS:
             self.kept.append((rows[:TABLE_ROWS], values[:TABLE_ROWS]))
+            self.kept_ids.extend(ids[:TABLE_ROWS] if ids is not None else [])
 
     def _write_rows(self, values: FloatArray, rows: IntArray) -> None:
         digits = self.output.digits
@@ -134,6 +143,27 @@ class ScalarSink:
             sep = "" if not self.started or not len(values) else ", "
             body = ", ".join(json_value(v, digits) for v in values.tolist())
             write(head + sep + body, flush=True)
+        self.started = True
+
+    def _write_id_rows(self, values: FloatArray, ids: Sequence[tuple[str, ...]]) -> None:
+        """Rows with their ids first: ``id,value`` lines, csv with a header, json objects."""
+        from nncalc.output import id_rows
+        from nncalc.output.safe import csv_row
+
+        assert self.id_names is not None
+        digits = self.output.digits
+        fmt = self.output.fmt
+        text = ""
+        if fmt is Format.csv and not self.started:
+            text = csv_row([*self.id_names, self.name])
+        if fmt is not Format.json:
+            write(text + id_rows.csv_rows(ids, values[:, None], digits), flush=True)
+        else:
+            numbers = id_rows.json_numbers(values, digits)
+            objects = id_rows.json_objects(self.id_names, ids, self.name, numbers)
+            head = self._json_head() + '"values": [' if not self.started else ""
+            sep = "" if not self.started or not len(values) else ", "
+            write(head + sep + ", ".join(objects), flush=True)
         self.started = True
 
     def _json_head(self) -> str:
@@ -227,6 +257,10 @@ class ScalarSink:
             rows=rows,
             caption=caption,
         )
+        if self.id_names is not None and self.kept_ids:
+            from nncalc.output.id_rows import with_ids
+
+            table = with_ids(table, self.id_names, self.kept_ids)
         if not self.reduces:
             return [table]
         reduction = self.reduction.name

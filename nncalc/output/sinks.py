@@ -24,8 +24,17 @@ class VectorSink:
     batch an array of them.
     """
 
-    def __init__(self, name: str, output: Output, *, batch: bool, labels: list[str] | None) -> None:
+    def __init__(
+        self,
+        name: str,
+        output: Output,
+        *,
+        batch: bool,
+        labels: list[str] | None,
+        id_names: Sequence[str] | None = None,
+    ) -> None:
         self.name = name
+        self.id_names = id_names  # --id: each row's ids are written first
         self.output = output
         self.batch = batch
         self.labels = labels
@@ -37,10 +46,12 @@ class VectorSink:
             return self.labels
         return [f"{self.name[0]}{i}" for i in range(width)]
 
-    def add(self, values: FloatArray) -> None:
+    def add(self, values: FloatArray, ids: Sequence[tuple[str, ...]] | None = None) -> None:
         fmt = self.output.fmt
         digits = self.output.digits
-        if fmt is Format.plain:
+        if self.id_names is not None and ids is not None:
+            self._add_with_ids(values, ids)
+        elif fmt is Format.plain:
             write_rows(values, digits)
         elif fmt is Format.csv:
             if not self.started:
@@ -58,38 +69,64 @@ class VectorSink:
         self.count += len(values)
         self.started = True
 
+    def _add_with_ids(self, values: FloatArray, ids: Sequence[tuple[str, ...]]) -> None:
+        from nncalc.output import id_rows
+
+        assert self.id_names is not None
+        digits = self.output.digits
+        if self.output.fmt is Format.json:
+            vectors = id_rows.json_vectors(values, digits)
+            objects = id_rows.json_objects(self.id_names, ids, self.name, vectors)
+            head = self._json_head(values.shape[1]) + "[" if not self.started else ", "
+            write(head + ", ".join(objects), flush=True)
+            return
+        text = ""
+        if self.output.fmt is Format.csv and not self.started:
+            text = csv_lines([[*self.id_names, *self.column_names(values.shape[1])]])
+        write(text + id_rows.csv_rows(ids, values, digits), flush=True)
+
     def _json_head(self, width: int) -> str:
         labels = dumps(self.column_names(width)) if self.labels else "null"
         return f'{{"labels": {labels}, "{self.name}": '
 
-    def add_top(self, values: FloatArray, k: int) -> None:
-        """The ``k`` largest entries of each row, sorted, with their classes."""
+    def add_top(
+        self, values: FloatArray, k: int, ids: Sequence[tuple[str, ...]] | None = None
+    ) -> None:
+        """The ``k`` largest entries of each row, sorted, with their classes (and ids first)."""
         k = min(k, values.shape[1])
         order = np.argsort(-values, axis=1, kind="stable")[:, :k]
         top = np.take_along_axis(values, order, axis=1).tolist()
         fmt = self.output.fmt
+        names = list(self.id_names or []) if ids is not None else []
+        row_ids = list(ids) if ids is not None else [()] * len(values)
         if fmt is Format.json:
             head = f'{{"top": {k}, "{self.name}": ' + ("[" if self.batch else "")
             lines = [
                 self._top_json(indices, row)
                 for indices, row in zip(order.tolist(), top, strict=True)
             ]
+            if names:
+                from nncalc.output.id_rows import json_objects
+
+                lines = json_objects(names, row_ids, "top", lines)
             write((", " if self.started else head) + ", ".join(lines), flush=True)
         elif fmt is Format.csv:
-            cells = [] if self.started else [["row", "rank", "class", "index", "value"]]
+            cells = [] if self.started else [["row", *names, "rank", "class", "index", "value"]]
             for offset, (indices, row) in enumerate(zip(order.tolist(), top, strict=True)):
+                number, these = str(self.count + offset + 1), list(row_ids[offset])
                 cells += [
-                    [str(self.count + offset + 1), str(rank), self._class(i), str(i), self._text(v)]
+                    [number, *these, str(rank), self._class(i), str(i), self._text(v)]
                     for rank, (i, v) in enumerate(zip(indices, row, strict=True), start=1)
                 ]
             write(csv_lines(cells), flush=True)
         else:
             lines = [
-                ",".join(
+                (csv_lines([these])[:-1] + "," if names else "")
+                + ",".join(
                     f"{for_record_value(self._class(i))}:{self._text(v)}"
                     for i, v in zip(indices, row, strict=True)
                 )
-                for indices, row in zip(order.tolist(), top, strict=True)
+                for indices, row, these in zip(order.tolist(), top, row_ids, strict=True)
             ]
             write("".join(line + "\n" for line in lines), flush=True)
         self.count += len(values)

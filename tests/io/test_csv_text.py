@@ -215,8 +215,8 @@ def test_quoted_header_names_become_plain_json_keys(tmp_path: Path) -> None:
 
 
 def test_pipe_and_tab_files_through_the_cli(tmp_path: Path) -> None:
-    (tmp_path / "p.psv").write_text("a|b\n0.5|0.5\n")
-    (tmp_path / "q.tsv").write_text("a,x\tb y\n0.5\t0.5\n")
+    (tmp_path / "p.psv").write_text("a,x|b y\n0.25|0.75\n")
+    (tmp_path / "q.tsv").write_text("b y\ta,x\n0.75\t0.25\n")  # paired by name
     result = run("kl", f"@{tmp_path / 'p.psv'}", f"@{tmp_path / 'q.tsv'}")
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "0.0\n"

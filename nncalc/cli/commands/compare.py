@@ -7,9 +7,17 @@ from typing import Annotated
 import typer
 
 from nncalc.cli.completion import complete_at_path
-from nncalc.cli.options import DigitsOpt, FormatOpt, NormalizeOpt, TolOpt, operand
+from nncalc.cli.options import (
+    DigitsOpt,
+    FormatOpt,
+    NormalizeOpt,
+    TolOpt,
+    operand,
+    table_options,
+)
 from nncalc.cli.pipeline import run_record
 from nncalc.cli.steps.compare import Comparison
+from nncalc.cli.table_input import TableInput
 from nncalc.core.arrays import DEFAULT_TOL
 from nncalc.output.spec import Format
 
@@ -52,6 +60,7 @@ GateOpt = Annotated[
 ]
 
 
+@table_options(ids=False)
 def compare(
     base: BaseArg = None,
     new: NewArg = None,
@@ -63,6 +72,8 @@ def compare(
     gate: GateOpt = None,
     fmt: FormatOpt = Format.auto,
     digits: DigitsOpt = None,
+    *,
+    table: TableInput,
 ) -> None:
     """Compare two models' outputs row by row: KL percentiles, top-1 agreement, perplexity.
 
@@ -81,5 +92,6 @@ def compare(
         probs=probs,
         tol=tol,
         normalize=normalize,
+        table=table,
     )
     run_record(step, fmt, digits)

@@ -11,9 +11,11 @@ from nncalc.cli.options import (
     TemperatureOpt,
     operand,
     scalar_output,
+    table_options,
 )
 from nncalc.cli.pipeline import Scalars, run_scalars
 from nncalc.cli.steps.models import Distill
+from nncalc.cli.table_input import TableInput
 
 TeacherArg = Annotated[
     str | None, operand("Teacher logits: a vector, '-' (stdin) or @file.", "TEACHER")
@@ -35,12 +37,14 @@ LabelOpt = Annotated[
         "--label",
         "-y",
         autocompletion=complete_at_path,
-        help="True class index (0-based), or a batch of them: '-' or @file, one per line.",
+        help="True class index (0-based) or class name, or a batch of indices: '-' or @file, "
+        "one per line (or --target-col).",
     ),
 ]
 
 
 @scalar_output
+@table_options(target=True)
 def distill(
     teacher: TeacherArg = None,
     student: StudentArg = None,
@@ -48,6 +52,7 @@ def distill(
     alpha: AlphaOpt = None,
     label: LabelOpt = None,
     *,
+    table: TableInput,
     out: Scalars,
 ) -> None:
     """Distillation loss A*T^2*KL(softmax(t/T)||softmax(s/T)) + (1-A)*CE(y, softmax(s)).
@@ -56,5 +61,12 @@ def distill(
 
     Example: nncalc distill "2,1,0.1" "1.5,1.2,0.3" -t 2 --alpha 0.7 --label 0
     """
-    step = Distill(teacher, student, label, temperature=temperature, alpha=alpha)
-    run_scalars(step, out)
+    step = Distill(
+        teacher,
+        student,
+        label,
+        temperature=temperature,
+        alpha=alpha,
+        target_col=table.target_col is not None,
+    )
+    run_scalars(step, out, table)

@@ -10,9 +10,11 @@ import typer
 from nncalc.cli.options import (
     operand,
     scalar_output,
+    table_options,
 )
 from nncalc.cli.pipeline import Scalars, run_scalars
 from nncalc.cli.steps.models import KlApprox
+from nncalc.cli.table_input import TableInput
 
 LOGP_HELP = "log p(x) of the samples under p (the new policy): vector, '-' or @file."
 LOGQ_HELP = "log q(x) under q, the policy the samples x were drawn from."
@@ -39,12 +41,14 @@ StatsOpt = Annotated[
 
 
 @scalar_output
+@table_options()
 def kl_approx(
     logp: LogpArg = None,
     logq: LogqArg = None,
     estimator: EstimatorOpt = Estimator.k3,
     stats: StatsOpt = False,
     *,
+    table: TableInput,
     out: Scalars,
 ) -> None:
     """Schulman's estimators of KL(q || p) from log-probs of samples x ~ q (PPO, GRPO).
@@ -55,4 +59,4 @@ def kl_approx(
     Example: nncalc kl-approx "-1.2,-0.7,-2.3" "-1.0,-0.9,-2.0"
     """
     step = KlApprox(logp, logq, estimator=estimator.value, stats=stats, reduction=out.reduction)
-    run_scalars(step, out)
+    run_scalars(step, out, table)

@@ -10,9 +10,11 @@ from nncalc.cli.completion import complete_at_path
 from nncalc.cli.options import (
     operand,
     scalar_output,
+    table_options,
 )
 from nncalc.cli.pipeline import Scalars, run_scalars
 from nncalc.cli.steps.models import KlNormal
+from nncalc.cli.table_input import TableInput
 
 MU_HELP = "Means mu (one column per latent dim): a vector, '-' or @file."
 LOGVAR_HELP = "Log-variances log sigma^2 (sigmas with --std): a vector, '-' or @file."
@@ -55,6 +57,7 @@ BetaOpt = Annotated[
 
 
 @scalar_output
+@table_options()
 def kl_normal(
     mu: MuArg = None,
     logvar: LogvarArg = None,
@@ -64,6 +67,7 @@ def kl_normal(
     recon: ReconOpt = None,
     beta: BetaOpt = None,
     *,
+    table: TableInput,
     out: Scalars,
 ) -> None:
     """KL(N(mu, sigma^2) || N(mu2, sigma2^2)) for diagonal Gaussians, summed over dims.
@@ -71,4 +75,4 @@ def kl_normal(
     Example: nncalc kl-normal "0.5,-1" "0.1,-0.2"
     """
     step = KlNormal(mu, logvar, mu2, logvar2, std=std, recon=recon, beta=beta)
-    run_scalars(step, out)
+    run_scalars(step, out, table)

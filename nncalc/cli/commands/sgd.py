@@ -8,9 +8,10 @@ from typing import Annotated
 import typer
 
 from nncalc.cli.completion import complete_at_path
-from nncalc.cli.options import DigitsOpt, FormatOpt
+from nncalc.cli.options import DigitsOpt, FormatOpt, table_options
 from nncalc.cli.pipeline import run_record
 from nncalc.cli.steps.sgd import SgdRun, Sizes
+from nncalc.cli.table_input import TableInput
 from nncalc.output.spec import Format
 
 
@@ -87,6 +88,7 @@ OnlineOpt = Annotated[
 ]
 
 
+@table_options(ids=False)
 def sgd(
     data: DataOpt = None,
     samples: SamplesOpt = None,
@@ -101,6 +103,8 @@ def sgd(
     online: OnlineOpt = False,
     fmt: FormatOpt = Format.auto,
     digits: DigitsOpt = None,
+    *,
+    table: TableInput,
 ) -> None:
     """Full-batch GD against mini-batch SGD on least squares: cost, loss, spread.
 
@@ -115,4 +119,5 @@ def sgd(
         seeds=seeds,
         seed=seed,
     )
-    run_record(SgdRun(data, sizes, lr=lr, schedule=schedule.value, online=online), fmt, digits)
+    step = SgdRun(data, sizes, lr=lr, schedule=schedule.value, online=online, table=table)
+    run_record(step, fmt, digits)

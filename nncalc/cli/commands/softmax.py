@@ -7,9 +7,17 @@ from typing import Annotated
 import typer
 
 from nncalc.cli.completion import complete_at_path
-from nncalc.cli.options import DigitsOpt, FormatOpt, TemperatureOpt, operand, output_path
+from nncalc.cli.options import (
+    DigitsOpt,
+    FormatOpt,
+    TemperatureOpt,
+    operand,
+    output_path,
+    table_options,
+)
 from nncalc.cli.pipeline import run_vectors
 from nncalc.cli.steps.distributions import Softmax
+from nncalc.cli.table_input import TableInput
 from nncalc.output.spec import Format
 
 LogitsArg = Annotated[str | None, operand("Logits: a vector, '-' (stdin) or @file.", "LOGITS")]
@@ -34,6 +42,7 @@ OutputOpt = Annotated[
 ]
 
 
+@table_options()
 def softmax(
     logits: LogitsArg = None,
     temperature: TemperatureOpt = 1.0,
@@ -43,10 +52,12 @@ def softmax(
     fmt: FormatOpt = Format.auto,
     digits: DigitsOpt = None,
     output: OutputOpt = None,
+    *,
+    table: TableInput,
 ) -> None:
     """Softmax of logits: softmax(z / T), max-shifted; -inf masks a class.
 
     Example: nncalc softmax "2,1,0.1" --temperature 2
     """
     step = Softmax(logits, temperature=temperature, log=log, labels=labels, top=top)
-    run_vectors(step, fmt, digits, output)
+    run_vectors(step, fmt, digits, output, table)

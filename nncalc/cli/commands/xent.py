@@ -13,13 +13,19 @@ from nncalc.cli.options import (
     domain,
     operand,
     scalar_output,
+    table_options,
 )
 from nncalc.cli.pipeline import Scalars, run_scalars
 from nncalc.cli.steps.xent import CrossEntropy, Predictions
+from nncalc.cli.table_input import TableInput
 from nncalc.core.arrays import DEFAULT_TOL
 from nncalc.core.xent import check_eps
+from nncalc.errors import NncalcError
 
-TARGET_HELP = "Class index (0-based), distribution, '-' or @file (one index or row per line)."
+TARGET_HELP = (
+    "Class index (0-based) or class name, distribution, '-' or @file (one index or row "
+    "per line); left out with --target-col."
+)
 PRED_HELP = "Predicted probabilities (or logits with --logits), '-' or @file."
 
 
@@ -66,6 +72,7 @@ IgnoreIndexOpt = Annotated[
 
 
 @scalar_output
+@table_options(target=True)
 def xent(
     target: TargetArg = None,
     pred: PredArg = None,
@@ -78,12 +85,21 @@ def xent(
     weight: WeightOpt = None,
     ignore_index: IgnoreIndexOpt = None,
     *,
+    table: TableInput,
     out: Scalars,
 ) -> None:
     """Cross-entropy H(target, pred) = -sum y log y_hat; batches are averaged.
 
     Example: nncalc xent 2 "0.1,0.2,0.6,0.1"
     """
+    if table.target_col is not None:  # the one operand given is PRED
+        if pred is not None:
+            raise NncalcError(
+                "takes each row's target from a column of PRED: give PRED alone",
+                operand="--target-col",
+                token=target,
+            )
+        target, pred = None, target
     how = Predictions(logits=logits, temperature=temperature, eps=eps, normalize=normalize, tol=tol)
     step = CrossEntropy(
         target,
@@ -92,5 +108,6 @@ def xent(
         label_smoothing=label_smoothing,
         weight=weight,
         ignore_index=ignore_index,
+        target_col=table.target_col is not None,
     )
-    run_scalars(step, out)
+    run_scalars(step, out, table)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -13,6 +14,9 @@ from nncalc.core.gates import Gate, parse_gate
 from nncalc.errors import CheckFailed, NncalcError, plural
 from nncalc.io.reader import Chunk
 from nncalc.output.spec import Output
+
+if TYPE_CHECKING:
+    from nncalc.cli.table_input import TableInput
 
 NAMES = Operands(base="BASE", new="NEW", target="--target", mask="--mask")
 
@@ -66,6 +70,7 @@ class Comparison(RecordStep):
         probs: bool,
         tol: float,
         normalize: bool,
+        table: TableInput | None = None,
     ) -> None:
         if normalize and not probs:
             raise NncalcError(
@@ -80,10 +85,12 @@ class Comparison(RecordStep):
         self.targets = target is not None
         self.masked = mask is not None
         self.probs, self.tol, self.normalize = probs, tol, normalize
+        self.table = table
 
     def report(self, output: Output) -> CompareReport:
         """Read every row of the operands, a chunk at a time, into the report."""
-        operands = open_operands(self.operands, output.env, per_row=(NAMES.target, NAMES.mask))
+        per_row = (NAMES.target, NAMES.mask)
+        operands = open_operands(self.operands, output.env, per_row=per_row, table=self.table)
         accumulator = CompareAccumulator(
             targets=self.targets,
             probs=self.probs,

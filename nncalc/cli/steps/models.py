@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nncalc.cli import startup
-from nncalc.cli.pipeline import ScalarStep, Summary
+from nncalc.cli.pipeline import ScalarStep, Summary, header_labels
+from nncalc.cli.steps import targets
 from nncalc.cli.steps.distributions import check_temperature, same_width
 from nncalc.core.arrays import FloatArray, IntArray
 from nncalc.core.distill import DEFAULT_ALPHA, check_alpha, distill_rows
@@ -132,7 +133,7 @@ class Distill(ScalarStep):
     """A*T^2*KL(teacher_T || student_T) + (1-A)*CE(label, student) per row."""
 
     name = "distill"
-    labelled = (0, 1)
+    labelled = classes = (0, 1)
 
     def __init__(
         self,
@@ -142,20 +143,31 @@ class Distill(ScalarStep):
         *,
         temperature: float,
         alpha: float | None,
+        target_col: bool = False,
     ) -> None:
         check_temperature(temperature)
         self.alpha = DEFAULT_ALPHA if alpha is None else alpha
         check_alpha(self.alpha)
+        if target_col and label is not None:
+            raise NncalcError(
+                "the labels come from --target-col or --label, not both", operand="--label"
+            )
+        self.class_name = label if targets.is_class_name(label) else None
+        self.target_col = target_col
         operands = [(teacher, "TEACHER"), (student, "STUDENT")]
-        super().__init__(operands + ([(label, "--label")] if label is not None else []))
-        self.labelled_rows = label is not None
+        read_labels = label is not None and self.class_name is None
+        super().__init__(operands + ([(label, "--label")] if read_labels else []))
+        self.names: list[str] | None = None
+        self.labelled_rows = label is not None or target_col
         self.alpha_given = alpha is not None
         self.temperature = temperature
         self.last: tuple[float, float | None, FloatArray, FloatArray, int | None] | None = None
 
     def opened(self, operands: Sequence[Operand]) -> None:
-        if self.labelled_rows:  # a class index per row: each element of a tensor
+        if len(operands) > 2:  # a class index per row: each element of a tensor
             operands[2].one_per_row()
+        elif self.labelled_rows:  # labels by name or column: the header's classes
+            self.names = header_labels(operands)
 
     def rows(self, chunks: Sequence[Chunk]) -> tuple[FloatArray, None]:
         teacher, student = chunks[:2]
@@ -163,7 +175,7 @@ class Distill(ScalarStep):
         for chunk in (teacher, student):
             with chunk.locate():
                 check_logits(chunk.values)
-        indices = self._labels(chunks[2], teacher.values.shape[1]) if len(chunks) > 2 else None
+        indices = self._indices(chunks, teacher.values.shape[1])
         terms = distill_rows(
             teacher.values, student.values, indices, temperature=self.temperature, alpha=self.alpha
         )
@@ -171,6 +183,17 @@ class Distill(ScalarStep):
         label = None if indices is None else int(indices[-1])
         self.last = (float(terms.soft[-1]), hard, terms.teacher[-1], terms.student[-1], label)
         return terms.loss, None
+
+    def _indices(self, chunks: Sequence[Chunk], classes: int) -> IntArray | None:
+        """Each row's label: from --label (an index per row, or a class name), or --target-col."""
+        if len(chunks) > 2:
+            return self._labels(chunks[2], classes)
+        if self.class_name is not None:
+            index = targets.named_class(self.class_name, self.names, classes, "--label")
+            return np.full(len(chunks[0]), index, dtype=np.int64)
+        if self.target_col:
+            return targets.column_targets(chunks, self.names, classes).astype(np.int64)
+        return None
 
     @staticmethod
     def _labels(chunk: Chunk, classes: int) -> IntArray:

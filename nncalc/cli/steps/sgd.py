@@ -17,6 +17,7 @@ from nncalc.output.sinks import ScalarSink
 from nncalc.output.spec import Bounds, Format, Output
 
 if TYPE_CHECKING:
+    from nncalc.cli.table_input import TableInput
     from nncalc.core import sgd as sgd_core
     from nncalc.output import reports
 else:  # loaded when first used: a one-liner draws no table and runs no sgd
@@ -64,10 +65,18 @@ class SgdRun(RecordStep):
     """Full-batch GD against mini-batch SGD: the comparison record, or online updates."""
 
     def __init__(
-        self, data: str | None, sizes: Sizes, *, lr: float, schedule: str, online: bool
+        self,
+        data: str | None,
+        sizes: Sizes,
+        *,
+        lr: float,
+        schedule: str,
+        online: bool,
+        table: TableInput | None = None,
     ) -> None:
         check_rates(lr, sizes.noise)
         self.data = data
+        self.table = table  # --sep, --header, --columns of --data
         self.sizes = sizes
         self.lr = lr
         self.schedule = schedule
@@ -76,7 +85,7 @@ class SgdRun(RecordStep):
     def write(self, output: Output) -> None:
         if self.online:
             not_with("--online (each row is used once, as it arrives)", self.sizes.given())
-            (operand,) = open_operands([(self.data, "--data")], output.env)
+            (operand,) = open_operands([(self.data, "--data")], output.env, table=self.table)
             online(operand, self.lr, self.schedule, output)
             return
         problem, label = self._problem()
@@ -107,7 +116,8 @@ class SgdRun(RecordStep):
             return sgd_core.synthetic_problem(n, d, noise=noise, seed=seed), "synthetic"
         given = {"--samples": sizes.samples, "--features": sizes.features, "--noise": sizes.noise}
         not_with("--data (the data decides)", given)
-        (operand,) = open_operands([(self.data, "--data")], environment.current())
+        env = environment.current()
+        (operand,) = open_operands([(self.data, "--data")], env, table=self.table)
         label = {"-": "stdin"}.get(self.data, self.data if self.data.startswith("@") else "literal")
         check = functools.partial(self._check_cost, reading=True)
         return read_problem(operand, check), label

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nncalc.cli import startup
-from nncalc.cli.pipeline import ScalarStep
+from nncalc.cli.pipeline import ScalarStep, header_labels
+from nncalc.cli.steps import targets
 from nncalc.cli.steps.distributions import Distributions, same_width
 from nncalc.core.arrays import FloatArray
 from nncalc.core.distribution import as_distribution, class_indices, pair_rows
@@ -65,11 +66,13 @@ class CrossEntropy(ScalarStep):
     """H(target, pred) per row; a mean divides by the rows' class weights.
 
     TARGET is a class index per row (a one-column batch against several
-    classes, or a literal whole number) or rows of distributions.
+    classes, or a literal whole number), a class name of PRED's header, or
+    rows of distributions; with ``target_col`` (``--target-col``) each
+    row's target is a column of PRED's file instead, and there is no TARGET.
     """
 
     name = "xent"
-    labelled = (1, 0)  # PRED's header first
+    labelled: tuple[int, ...] = (1, 0)  # PRED's header first
 
     def __init__(
         self,
@@ -80,9 +83,18 @@ class CrossEntropy(ScalarStep):
         label_smoothing: float,
         weight: str | None,
         ignore_index: int | None,
+        target_col: bool = False,
     ) -> None:
         check_smoothing(label_smoothing)
-        super().__init__([(target, "TARGET"), (pred, "PRED")])
+        self.target_col = target_col
+        self.class_name = target if targets.is_class_name(target) and not target_col else None
+        if target_col or self.class_name is not None:
+            super().__init__([(pred, "PRED")])
+            self.labelled = self.classes = (0,)
+        else:  # PRED's columns are the classes (ids come from it); TARGET's --sep, --header
+            super().__init__([(target, "TARGET"), (pred, "PRED")])
+            self.classes = (1,)
+        self.names: list[str] | None = None
         self.how = how
         self.smoothing = label_smoothing
         self.weight = None if weight is None else parse_literal(weight, "--weight")[0]
@@ -105,6 +117,9 @@ class CrossEntropy(ScalarStep):
         file of one number per line does) and a tensor of more axes
         distributions over its last axis.
         """
+        if len(operands) == 1:  # targets by --target-col or by name: PRED's header
+            self.names = header_labels(operands)
+            return
         target, pred = operands
         if target.tensor is None:
             return
@@ -114,11 +129,21 @@ class CrossEntropy(ScalarStep):
             target.one_per_row()
 
     def rows(self, chunks: Sequence[Chunk]) -> tuple[FloatArray, FloatArray]:
-        target_chunk, pred_chunk = chunks
-        log_q = self.how.log_q(pred_chunk)
+        log_q = self.how.log_q(chunks[-1])
         classes = log_q.shape[1]
         if self.weight is not None:
             check_weight(self.weight, classes)
+        if len(chunks) == 1:
+            if self.class_name is not None:
+                index = targets.named_class(self.class_name, self.names, classes, "TARGET")
+                raw = np.full(len(log_q), float(index))
+            else:
+                raw = targets.column_targets(chunks, self.names, classes, self.ignore_index)
+            with chunks[0].locate():
+                y, values, weights = self._index_rows(raw, log_q)
+            self.last = (smoothed_target(y[-1:], self.smoothing)[0], log_q[-1])
+            return values, weights
+        target_chunk, pred_chunk = chunks
         with target_chunk.locate():
             if self.literal_index or (target_chunk.values.shape[1] == 1 and classes > 1):
                 y, values, weights = self._index_rows(target_chunk.values[:, 0], log_q)

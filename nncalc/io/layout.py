@@ -372,21 +372,6 @@ def mixed_separators(reader: LineReader, other: str) -> str:
     )
 
 
-def missing_value(reader: LineReader, column: int, row: int, line: int) -> NncalcError:
-    """A row without a value in an id or target column."""
-    assert reader.layout is not None
-    names = reader.layout.names
-    what = "--target-col" if column == reader.layout.plan.target else "--id"
-    where = f"column {column + 1}" if names is None else f"column {names[column]!r}"
-    return NncalcError(
-        f"no value in the {what} {where}",
-        operand=reader.operand,
-        row=row,
-        line=line,
-        column=column + 1,
-    )
-
-
 def number_at(reader: LineReader, token: str, column: int, row: int, line: int) -> float:
     """One class value; a token holding another separator is a mixed-separator error."""
     try:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from nncalc.core.arrays import FloatArray
+from nncalc.errors import NncalcError
 from nncalc.io import layout
 from nncalc.io.tokens import MAX_ROW_VALUES, MAX_TOKEN_CHARS, _too_wide, has_long_token
 
@@ -88,5 +89,20 @@ def checked_texts(
     for offset, text in enumerate(texts):
         if "" in text:
             column = columns[text.index("")]
-            raise layout.missing_value(reader, column, first_row + offset, numbers[offset])
+            raise _missing_value(reader, column, first_row + offset, numbers[offset])
     return texts
+
+
+def _missing_value(reader: layout.LineReader, column: int, row: int, line: int) -> NncalcError:
+    """A row without a value in an id or target column."""
+    assert reader.layout is not None
+    names = reader.layout.names
+    what = "--target-col" if column == reader.layout.plan.target else "--id"
+    where = f"column {column + 1}" if names is None else f"column {names[column]!r}"
+    return NncalcError(
+        f"no value in the {what} {where}",
+        operand=reader.operand,
+        row=row,
+        line=line,
+        column=column + 1,
+    )

@@ -10,7 +10,7 @@ import numpy as np
 
 from nncalc.core.arrays import FloatArray
 from nncalc.io import layout
-from nncalc.io.tokens import MAX_ROW_VALUES, MAX_TOKEN_CHARS, _too_wide, has_long_token
+from nncalc.io.tokens import MAX_ROW_VALUES, _too_wide, has_long_token
 
 if TYPE_CHECKING:
     from nncalc.io.reader import BatchReader
@@ -45,7 +45,7 @@ def load(
         (width is not None and values.shape[1] != width)
         or len(values) != len(lines)
         or values.shape[1] > MAX_ROW_VALUES
-        or (max(map(len, lines)) > MAX_TOKEN_CHARS and any(has_long_token(line) for line in lines))
+        or has_long_token(lines)
     ):
         return None
     return values

@@ -71,6 +71,7 @@ class BatchReader:
         self._lines_start = 1
         self._quoted = False  # whether the unparsed lines may hold a quote
         self._hashed = False  # ... or a '#'
+        self._long = False  # ... or a number longer than MAX_TOKEN_CHARS
         self._values: FloatArray | None = None  # parsed rows not handed out yet
         self._numbers: Sequence[int] = range(0)  # their line numbers
         self._ids: list[tuple[str, ...]] | None = None
@@ -144,6 +145,7 @@ class BatchReader:
         self._lines, self._at = self.text.read_block(CHUNK_ROWS), 0
         self._lines_start = start
         self._quoted, self._hashed = self.text.quoted, self.text.hashed
+        self._long = self.text.long
 
     def more_lines(self) -> bool:
         """Add the next block of lines to the unparsed ones; False at the end."""
@@ -156,6 +158,7 @@ class BatchReader:
             self._lines_start = start
         self._quoted = (self._quoted and bool(rest)) or self.text.quoted
         self._hashed = (self._hashed and bool(rest)) or self.text.hashed
+        self._long = (self._long and bool(rest)) or self.text.long
         self._lines, self._at = rest + block, 0
         return True
 
@@ -257,7 +260,7 @@ class BatchReader:
         commas = plan.fields - 1
         if any(line.count(separator) != commas for line in lines):
             return False
-        values = load(lines, separator, len(plan.values), usecols=plan.values)
+        values = load(lines, separator, len(plan.values), usecols=plan.values, long=self._long)
         if values is None:
             return False
         first_row = self.rows_read + self.pending + 1
@@ -291,7 +294,7 @@ class BatchReader:
         start = self._lines_start
         self.skip_lines(end - self._at)
         first_row = self.rows_read + self.pending + 1
-        values = load(lines, self.separator, self.width)
+        values = load(lines, self.separator, self.width, long=self._long)
         numbers: Sequence[int]
         if values is not None and len(values) == len(lines):
             numbers = range(start, start + len(lines))
@@ -304,7 +307,7 @@ class BatchReader:
                     data.append(line)
             if not data:
                 return
-            values = load(data, self.separator, self.width)
+            values = load(data, self.separator, self.width, long=self._long)
             if values is None:
                 rows = [split_line(line, self.separator) for line in data]
                 values = parse_fields(self, rows, numbers, first_row)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import BinaryIO, TextIO, cast
 
 from nncalc.errors import NncalcError
-from nncalc.io import compressed
+from nncalc.io import compressed, tokens
 from nncalc.io.tokens import MAX_LINE_CHARS
 
 CHUNK_BYTES = 2 << 20
@@ -69,6 +69,7 @@ class LineSource:
         self.line_number = 0  # lines split off the input
         self.quoted = False  # whether the last block holds a double quote
         self.hashed = False  # ... or a '#' (a comment line, perhaps)
+        self._ready_long = False
         self._input: BinaryIO | TextIO | None = None
         self._decoder = utf8_decoder()
         self._carry = ""  # input after the last whole line
@@ -76,6 +77,7 @@ class LineSource:
         self._at = 0
         self._ready_quoted = False  # whether the text of _ready holds a quote
         self._ready_hashed = False  # ... or a '#'
+        self.long = False  # whether the last block may hold a number over MAX_TOKEN_CHARS
         self._held_cr = False
         self._eof = False
 
@@ -185,6 +187,7 @@ class LineSource:
         # only when the text it came from holds one.
         self.quoted = self._ready_quoted and any('"' in line for line in block)
         self.hashed = self._ready_hashed and any("#" in line for line in block)
+        self.long = self._ready_long
         self.line_number += len(block)
         return block
 
@@ -222,3 +225,5 @@ class LineSource:
         self._ready, self._at = lines, 0
         self._ready_quoted = '"' in joined
         self._ready_hashed = "#" in joined
+        # Checked once a read: blocks of a read with no long number need no check.
+        self._ready_long = tokens.text_has_long_token(joined)

@@ -115,7 +115,12 @@ HEAD_BYTES = 32
 
 
 def has_long_token(lines: list[str]) -> bool:
-    """Whether lines NumPy parsed hold a number longer than MAX_TOKEN_CHARS.
+    """Whether lines NumPy parsed hold a number longer than MAX_TOKEN_CHARS."""
+    return text_has_long_token("\n".join(lines))
+
+
+def text_has_long_token(text: str) -> bool:
+    """Whether text holds a number longer than MAX_TOKEN_CHARS.
 
     Such a number is a run of more than MAX_TOKEN_CHARS bytes that can occur
     in numbers. Rather than every byte, the check looks at the head of each
@@ -124,7 +129,6 @@ def has_long_token(lines: list[str]) -> bool:
     their head are looked at whole, and only when one is all number bytes
     is every run measured.
     """
-    text = "\n".join(lines)
     if len(text) <= MAX_TOKEN_CHARS:
         return False
     data = np.frombuffer(text.encode("utf-8", "replace"), dtype=np.uint8)

@@ -21,9 +21,14 @@ def load(
     separator: str | None,
     width: int | None,
     usecols: list[int] | None = None,
+    *,
+    long: bool = True,
 ) -> FloatArray | None:
     """NumPy's C reader on the lines: a row each, ``width`` values (the
-    ``usecols`` columns) each; None when it refuses or a limit is passed."""
+    ``usecols`` columns) each; None when it refuses or a limit is passed.
+
+    ``long``: whether the lines may hold a number longer than the limit
+    (False when the text they came from was checked already)."""
     if not lines:
         return None
     try:
@@ -45,7 +50,7 @@ def load(
         (width is not None and values.shape[1] != width)
         or len(values) != len(lines)
         or values.shape[1] > MAX_ROW_VALUES
-        or has_long_token(lines)
+        or (long and has_long_token(lines))
     ):
         return None
     return values

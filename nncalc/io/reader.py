@@ -77,6 +77,8 @@ class BatchReader:
         self._ids: list[tuple[str, ...]] | None = None
         self._targets: list[str] | None = None
         self._started = False
+        self._plain_for: object = None  # the column plan _is_plain is of
+        self._is_plain = False
 
     # --- what the input turned out to be (known once started) ----------------
 
@@ -242,10 +244,18 @@ class BatchReader:
         assert self.layout is not None
         if self._quoted:
             self._parse_records(limit)
-        elif self.layout.plan.plain:
+        elif self._plain():
             self._parse_plain(limit)
         elif not self._parse_picked(limit):
             self._parse_records(limit)
+
+    def _plain(self) -> bool:
+        """Whether every column is a class value, in file order (known once a plan)."""
+        assert self.layout is not None
+        plan = self.layout.plan
+        if self._plain_for is not plan:  # a new plan when classes are matched by name
+            self._plain_for, self._is_plain = plan, plan.plain
+        return self._is_plain
 
     def _parse_picked(self, limit: int | None) -> bool:
         """Columns picked out of plain lines by NumPy: the fast path of ``columns``,
@@ -351,10 +361,10 @@ class BatchReader:
             return
         assert self.layout is not None
         plan = self.layout.plan
-        value_rows = fields if plan.plain else [[row[i] for i in plan.values] for row in fields]
+        value_rows = fields if self._plain() else [[row[i] for i in plan.values] for row in fields]
         values = load([",".join(row) for row in value_rows], ",", self.width)
         if values is None:
-            columns = None if plan.plain else plan.values
+            columns = None if self._plain() else plan.values
             values = parse_fields(self, value_rows, numbers, first_row, columns)
         ids = self._texts(plan.ids, fields, numbers, first_row)
         targets = None

@@ -147,6 +147,29 @@ class Background:
             raise error
 
 
+def scientific(pl: Any, values: FloatArray) -> Any:
+    """repr's text of numbers below 1e-4 (and NaN), as a polars String Series.
+
+    polars writes them in scientific notation with the same shortest digits
+    as repr, but a one-digit exponent without repr's leading zero (``1.5e-5``
+    for ``1.5e-05``) and NaN as ``NaN``: both are fixed here, in polars, so
+    the GIL is free while they are formatted (repr would hold it).
+    """
+    buffer = io.BytesIO()
+    pl.DataFrame({"v": values}).write_csv(buffer, include_header=False, float_scientific=True)
+    buffer.seek(0)
+    text = pl.read_csv(buffer, has_header=False, schema={"v": pl.String}, quote_char=None)["v"]
+    text = pl.select(
+        pl.when(text.str.tail(3).str.starts_with("e-"))
+        .then(pl.concat_str([text.str.head(-1), pl.lit("0"), text.str.tail(1)]))
+        .otherwise(text)
+    ).to_series()
+    nan = np.flatnonzero(np.isnan(values))
+    if len(nan):
+        text = text.scatter(nan, "nan")
+    return text
+
+
 def polars_rows(pl: Any, values: FloatArray, first_row: int | None = None) -> bytes | bytearray:
     """Comma-separated lines of ``values`` (``first_row``: a row number first).
 
@@ -160,8 +183,7 @@ def polars_rows(pl: Any, values: FloatArray, first_row: int | None = None) -> by
     # NaN fails the comparison, so it is formatted by repr too.
     unlike_repr = np.flatnonzero(~(np.abs(flat) >= REPR_LAYOUT_FROM) & (flat != 0))
     if len(unlike_repr):
-        fixed = [repr(number) for number in flat[unlike_repr].tolist()]
-        text = text.scatter(unlike_repr, pl.Series(fixed, dtype=pl.String))
+        text = text.scatter(unlike_repr, scientific(pl, flat[unlike_repr]))
     buffer = io.BytesIO()
     if first_row is not None and width == 1:
         numbers = pl.Series("row", np.arange(first_row, first_row + rows, dtype=np.int64))

@@ -40,6 +40,19 @@ def test_polars_text_matches_repr_across_every_magnitude() -> None:
     assert bytes(fastcsv.polars_rows(pl, table)).decode() == render.format_rows(table, None)
 
 
+def test_wide_rows_of_tiny_probabilities_are_repr_s_text() -> None:
+    """Most of an LLM-sized softmax row is below 1e-4: polars' scientific text, fixed."""
+    pl = polars_or_skip()
+    rng = np.random.default_rng(5)
+    logits = rng.normal(0.0, 3.0, size=(3, 5000))
+    rows = np.exp(logits - logits.max(axis=1, keepdims=True))
+    rows /= rows.sum(axis=1, keepdims=True)
+    rows[1, :9] = [1e-5, 1.5e-5, 1e-9, 1e-10, 5e-324, -2.5e-7, np.nan, -np.nan, 9.99e-5]
+    assert (rows < 1e-4).mean() > 0.5
+    assert bytes(fastcsv.polars_rows(pl, rows)).decode() == render.format_rows(rows, None)
+    assert fastcsv.scientific(pl, rows[1, :9]).to_list() == [repr(v) for v in rows[1, :9].tolist()]
+
+
 def test_polars_is_left_alone_when_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fastcsv, "_checked", False)
     monkeypatch.setattr(fastcsv, "_polars", None)

@@ -40,9 +40,14 @@ def test_polars_text_matches_repr_across_every_magnitude() -> None:
     assert bytes(fastcsv.polars_rows(pl, table)).decode() == render.format_rows(table, None)
 
 
-def test_wide_rows_of_tiny_probabilities_are_repr_s_text() -> None:
-    """Most of an LLM-sized softmax row is below 1e-4: polars' scientific text, fixed."""
+@pytest.mark.parametrize("tiny_share", [0.5, 2.0])
+def test_wide_rows_of_tiny_probabilities_are_repr_s_text(
+    tiny_share: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Most of an LLM-sized softmax row is below 1e-4: polars' scientific text, fixed
+    (by moving bytes, or else number by number in polars)."""
     pl = polars_or_skip()
+    monkeypatch.setattr(fastcsv, "TINY_SHARE", tiny_share)
     rng = np.random.default_rng(5)
     logits = rng.normal(0.0, 3.0, size=(3, 5000))
     rows = np.exp(logits - logits.max(axis=1, keepdims=True))
@@ -51,6 +56,10 @@ def test_wide_rows_of_tiny_probabilities_are_repr_s_text() -> None:
     assert (rows < 1e-4).mean() > 0.5
     assert bytes(fastcsv.polars_rows(pl, rows)).decode() == render.format_rows(rows, None)
     assert fastcsv.scientific(pl, rows[1, :9]).to_list() == [repr(v) for v in rows[1, :9].tolist()]
+    # Every magnitude, zeros, infinities and NaN among them, however few.
+    mixed = np.exp(rng.normal(-12.0, 6.0, size=(4, 997)))
+    mixed[0, :12] = [0.0, -0.0, np.inf, -np.inf, np.nan, 0.5, 123.0, 1e16, 1e22, -1e-7, 1e-4, 1]
+    assert bytes(fastcsv.polars_rows(pl, mixed)).decode() == render.format_rows(mixed, None)
 
 
 def test_polars_is_left_alone_when_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,6 +1,6 @@
 """nncalc side by side with what a user would otherwise write.
 
-    python benchmarks/bench.py               # start-up, 100k-1M rows, then tensors
+    python benchmarks/bench.py               # start-up, 100k-1M rows, wide rows, tensors
     python benchmarks/bench.py --quick       # a smoke run (small, few repeats)
     python benchmarks/bench.py --cases tensors --tensor-rows 1024   # one case
 
@@ -11,9 +11,14 @@ the floor ``python -c "import typer, numpy"`` and a scipy one-liner.
 
 Batches: softmax of an N x 10 CSV of logits (generated here, seeded), CSV on
 stdin and full-precision CSV on stdout (a file), against a pandas + scipy
-script (read_csv -> scipy.special.softmax -> to_csv). nncalc runs twice: as
-installed (polars formats large outputs when present) and with
-NNCALC_NO_POLARS=1 (NumPy and the standard library only).
+script (read_csv -> scipy.special.softmax -> to_csv) and, when polars is
+installed, a polars + NumPy script (read_csv -> NumPy softmax -> write_csv).
+nncalc runs twice: as installed (polars formats large outputs when present)
+and with NNCALC_NO_POLARS=1 (NumPy and the standard library only).
+
+Wide rows and one value a line (``--cases wide``, text_cases.py): kl --logits
+and softmax on 200 x 32,000 and 100 x 128,256 logits CSVs, kl-approx on 1M
+samples, each against the np.loadtxt script that computes the same.
 
 Tensors: two float32 .npy logits tensors of N x 128,256 (N = 1,024 and
 4,096; 256 with --quick), ``nncalc kl --logits`` and ``nncalc compare``
@@ -21,7 +26,8 @@ against a whole-array NumPy/SciPy script and a chunked NumPy loop (see
 tensors.py). The files take 0.5 GB per 1,024 rows each, in a temp dir.
 
 Every contender runs in a fresh process, interleaved with the others, after a
-warm-up run; the table shows the median wall time and, for batches, the peak
+warm-up run; the table shows the median wall time, the median CPU use (CPU time over
+wall time: 200% is both cores busy) and, for output to a file, the peak
 RSS (VmHWM, sampled every 5 ms). Children run
 without PYTHONDONTWRITEBYTECODE and PYTHONUNBUFFERED, as on a usual machine
 (so byte code is cached, as after a pip install). Outputs are checked: nncalc's
@@ -33,7 +39,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -60,6 +68,14 @@ frame = pd.read_csv(sys.stdin, header=None)
 probabilities = scipy.special.softmax(frame.to_numpy(), axis=1)
 pd.DataFrame(probabilities).to_csv(sys.stdout, header=False, index=False)
 """
+POLARS_SCRIPT = """
+import sys
+import numpy as np
+import polars as pl
+z = pl.read_csv(sys.stdin.buffer, has_header=False).to_numpy()
+e = np.exp(z - z.max(axis=1, keepdims=True))
+pl.DataFrame(e / e.sum(axis=1, keepdims=True)).write_csv(sys.stdout.buffer, include_header=False)
+"""
 
 
 @dataclass
@@ -70,6 +86,7 @@ class Contender:
     stdin: Path | None = None
     times: list[float] = field(default_factory=list)
     rss_kb: list[int] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # CPU time / wall time of each run
 
     @property
     def median(self) -> float:
@@ -109,6 +126,7 @@ def run_once(contender: Contender, out: Path | None, *, memory: bool = False) ->
         if contender.stdin:
             stdin = stack.enter_context(open(contender.stdin, "rb"))
         stdout: Any = stack.enter_context(open(out, "wb")) if out else subprocess.PIPE
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         process = subprocess.Popen(
             contender.argv, stdin=stdin, stdout=stdout, env=child_env(contender.env)
@@ -121,6 +139,9 @@ def run_once(contender: Contender, out: Path | None, *, memory: bool = False) ->
             time.sleep(0.005)
         process.wait()
         elapsed = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    contender.cpu.append(cpu / elapsed)
     if process.returncode != 0:
         raise SystemExit(f"{contender.name} failed with exit {process.returncode}")
     if memory:
@@ -138,9 +159,11 @@ def race(contenders: list[Contender], repeat: int, out: Path | None) -> None:
 
 
 def show(contenders: list[Contender]) -> None:
+    """Median wall time, median CPU use (100% = one core busy) and peak RSS."""
     for c in contenders:
         rss = f"   peak RSS {max(c.rss_kb) / 1024:6.1f} MiB" if c.rss_kb else ""
-        print(f"  {c.name:<48} {c.median * 1000:8.1f} ms{rss}")
+        cpu = statistics.median(c.cpu) * 100
+        print(f"  {c.name:<48} {c.median * 1000:8.1f} ms  CPU {cpu:4.0f}%{rss}")
 
 
 def startup(repeat: int) -> dict[str, float]:
@@ -207,15 +230,17 @@ def batch(rows: int, repeat: int, workdir: Path) -> dict[str, float]:
         stdin=logits,
     )
     peer = Contender("pandas + scipy script", [PYTHON, "-c", PANDAS_SCRIPT], stdin=logits)
+    polars = Contender("polars + NumPy script", [PYTHON, "-c", POLARS_SCRIPT], stdin=logits)
+    has_polars = importlib.util.find_spec("polars") is not None
     out = workdir / "out.csv"
-    race([nncalc, numpy_only, peer], repeat, out)
+    race([nncalc, numpy_only, peer, *([polars] if has_polars else [])], repeat, out)
     outputs = {}
     for contender in (nncalc, numpy_only, peer):
         outputs[contender.name] = workdir / f"check_{len(outputs)}.csv"
         run_once(contender, outputs[contender.name])
     verdict = check_output(logits, *outputs.values())
     print(f"\nBatch softmax, {rows:,} x 10 ({size:.0f} MB of CSV), {repeat} runs each")
-    show([nncalc, numpy_only, peer])
+    show([nncalc, numpy_only, peer, *([polars] if has_polars else [])])
     ratios = {
         "peer / nncalc": peer.median / nncalc.median,
         "peer / nncalc (numpy only)": peer.median / numpy_only.median,
@@ -223,6 +248,10 @@ def batch(rows: int, repeat: int, workdir: Path) -> dict[str, float]:
     print(f"  pandas+scipy / nncalc:              {ratios['peer / nncalc']:.2f}x   (target >= 5)")
     numpy_ratio = ratios["peer / nncalc (numpy only)"]
     print(f"  pandas+scipy / nncalc (NumPy only): {numpy_ratio:.2f}x   (target >= 2)")
+    if has_polars:
+        ratios["polars / nncalc"] = polars.median / nncalc.median
+        polars_ratio = ratios["polars / nncalc"]
+        print(f"  polars script / nncalc:             {polars_ratio:.2f}x   (aim >= 1)")
     print(f"  output: {verdict}")
     for contender in (nncalc, numpy_only):
         ratios[f"rss {contender.name}"] = max(contender.rss_kb)
@@ -237,7 +266,7 @@ def main() -> None:
     parser.add_argument("--tensor-rows", type=int, nargs="*", default=[1024, 4096])
     parser.add_argument("--tensor-repeat", type=int, default=3)
     parser.add_argument(
-        "--cases", default="startup,text,tensors", help="which cases, comma-separated"
+        "--cases", default="startup,text,wide,tensors", help="which cases, comma-separated"
     )
     parser.add_argument("--quick", action="store_true", help="small sizes, few runs")
     parser.add_argument("--data", type=Path, help="keep generated CSVs here (default: a temp dir)")
@@ -254,6 +283,10 @@ def main() -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         if "text" in cases:
             text_cases(args.rows, args.repeat, workdir)
+        if "wide" in cases:
+            from text_cases import run_wide_cases
+
+            run_wide_cases(args.repeat, workdir, quick=args.quick)
         if "tensors" in cases:
             from tensors import run_tensor_cases
 

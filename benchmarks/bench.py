@@ -27,8 +27,9 @@ tensors.py). The files take 0.5 GB per 1,024 rows each, in a temp dir.
 
 Every contender runs in a fresh process, interleaved with the others, after a
 warm-up run; the table shows the median wall time, the median CPU use (CPU time over
-wall time: 200% is both cores busy) and, for output to a file, the peak
-RSS (VmHWM, sampled every 5 ms). Children run
+wall time: 200% is both cores busy) and CPU time, and, for output to a
+file, the peak RSS (VmHWM, sampled every 5 ms). On a shared machine the
+CPU times are the steadier comparison. Children run
 without PYTHONDONTWRITEBYTECODE and PYTHONUNBUFFERED, as on a usual machine
 (so byte code is cached, as after a pip install). Outputs are checked: nncalc's
 CSV must parse back to exactly the float64 that nncalc.softmax gives, be the
@@ -86,7 +87,8 @@ class Contender:
     stdin: Path | None = None
     times: list[float] = field(default_factory=list)
     rss_kb: list[int] = field(default_factory=list)
-    cpu: list[float] = field(default_factory=list)  # CPU time / wall time of each run
+    cpu: list[float] = field(default_factory=list)  # CPU seconds of each timed run
+    last_cpu: float = 0.0
 
     @property
     def median(self) -> float:
@@ -141,7 +143,7 @@ def run_once(contender: Contender, out: Path | None, *, memory: bool = False) ->
         elapsed = time.perf_counter() - start
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    contender.cpu.append(cpu / elapsed)
+    contender.last_cpu = cpu
     if process.returncode != 0:
         raise SystemExit(f"{contender.name} failed with exit {process.returncode}")
     if memory:
@@ -156,14 +158,16 @@ def race(contenders: list[Contender], repeat: int, out: Path | None) -> None:
         shift = round_ % len(contenders)
         for contender in contenders[shift:] + contenders[:shift]:
             contender.times.append(run_once(contender, out, memory=out is not None))
+            contender.cpu.append(contender.last_cpu)
 
 
 def show(contenders: list[Contender]) -> None:
     """Median wall time, median CPU use (100% = one core busy) and peak RSS."""
     for c in contenders:
         rss = f"   peak RSS {max(c.rss_kb) / 1024:6.1f} MiB" if c.rss_kb else ""
-        cpu = statistics.median(c.cpu) * 100
-        print(f"  {c.name:<48} {c.median * 1000:8.1f} ms  CPU {cpu:4.0f}%{rss}")
+        cpu = statistics.median(u / t for t, u in zip(c.times, c.cpu, strict=True)) * 100
+        seconds = statistics.median(c.cpu)
+        print(f"  {c.name:<48} {c.median * 1000:8.1f} ms  CPU {cpu:4.0f}% {seconds:6.2f} s{rss}")
 
 
 def startup(repeat: int) -> dict[str, float]:

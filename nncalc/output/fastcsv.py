@@ -179,6 +179,10 @@ def scientific(pl: Any, values: FloatArray) -> Any:
 TINY_SHARE = 0.5
 
 
+# ... a piece of this many numbers at a time (the bytes moved take 200 a number).
+TINY_PIECE = 1 << 16
+
+
 def _like_repr(flat: FloatArray) -> Any:
     """Which numbers polars' plain text lays out as repr does (not NaN, nor below 1e-4)."""
     return (np.abs(flat) >= REPR_LAYOUT_FROM) | (flat == 0)
@@ -192,8 +196,9 @@ def _lines(pl: Any, column: Any, **options: Any) -> Any:
     return data, np.flatnonzero(data == ord("\n"))
 
 
-def tiny_rows(pl: Any, flat: FloatArray, width: int) -> bytes:
-    """Rows of ``width`` numbers, most of them below 1e-4, as repr's text.
+def tiny_rows(pl: Any, flat: FloatArray, width: int, at: int = 0) -> bytes:
+    """Rows of ``width`` numbers, most of them below 1e-4, as repr's text
+    (``flat`` starts at number ``at`` of the rows: it may start and end mid-row).
 
     Every number is written by polars in scientific notation (repr's digits
     for those below 1e-4, with a one-digit exponent lacking repr's leading
@@ -227,7 +232,7 @@ def tiny_rows(pl: Any, flat: FloatArray, width: int) -> bytes:
     out = source[taken]
     line_ends = np.cumsum(piece_sizes.reshape(-1, 3).sum(axis=1)) - 1
     out[line_ends] = ord(",")
-    out[line_ends[width - 1 :: width]] = ord("\n")
+    out[line_ends[(width - 1 - at) % width :: width]] = ord("\n")
     return out.tobytes()
 
 
@@ -245,7 +250,8 @@ def polars_rows(pl: Any, values: FloatArray, first_row: int | None = None) -> by
         and width > 1
         and np.count_nonzero(~_like_repr(flat)) > TINY_SHARE * len(flat)
     ):
-        return tiny_rows(pl, flat, width)
+        pieces = range(0, len(flat), TINY_PIECE)
+        return b"".join(tiny_rows(pl, flat[at : at + TINY_PIECE], width, at) for at in pieces)
     text = pl.Series("v", flat).cast(pl.String)
     # NaN fails the comparison, so it is formatted by repr too.
     unlike_repr = np.flatnonzero(~_like_repr(flat))

@@ -40,14 +40,15 @@ def test_polars_text_matches_repr_across_every_magnitude() -> None:
     assert bytes(fastcsv.polars_rows(pl, table)).decode() == render.format_rows(table, None)
 
 
-@pytest.mark.parametrize("tiny_share", [0.5, 2.0])
+@pytest.mark.parametrize(("tiny_share", "piece"), [(0.5, 1 << 16), (0.5, 777), (2.0, 1 << 16)])
 def test_wide_rows_of_tiny_probabilities_are_repr_s_text(
-    tiny_share: float, monkeypatch: pytest.MonkeyPatch
+    tiny_share: float, piece: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Most of an LLM-sized softmax row is below 1e-4: polars' scientific text, fixed
-    (by moving bytes, or else number by number in polars)."""
+    (by moving bytes, a piece at a time, or else number by number in polars)."""
     pl = polars_or_skip()
     monkeypatch.setattr(fastcsv, "TINY_SHARE", tiny_share)
+    monkeypatch.setattr(fastcsv, "TINY_PIECE", piece)
     rng = np.random.default_rng(5)
     logits = rng.normal(0.0, 3.0, size=(3, 5000))
     rows = np.exp(logits - logits.max(axis=1, keepdims=True))

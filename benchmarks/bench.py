@@ -1,6 +1,6 @@
 """nncalc side by side with what a user would otherwise write.
 
-    python benchmarks/bench.py               # start-up, 100k-1M rows, then tensors
+    python benchmarks/bench.py               # start-up, 100k-1M rows, wide rows, tensors
     python benchmarks/bench.py --quick       # a smoke run (small, few repeats)
     python benchmarks/bench.py --cases tensors --tensor-rows 1024   # one case
 
@@ -11,9 +11,14 @@ the floor ``python -c "import typer, numpy"`` and a scipy one-liner.
 
 Batches: softmax of an N x 10 CSV of logits (generated here, seeded), CSV on
 stdin and full-precision CSV on stdout (a file), against a pandas + scipy
-script (read_csv -> scipy.special.softmax -> to_csv). nncalc runs twice: as
-installed (polars formats large outputs when present) and with
-NNCALC_NO_POLARS=1 (NumPy and the standard library only).
+script (read_csv -> scipy.special.softmax -> to_csv) and, when polars is
+installed, a polars + NumPy script (read_csv -> NumPy softmax -> write_csv).
+nncalc runs twice: as installed (polars formats large outputs when present)
+and with NNCALC_NO_POLARS=1 (NumPy and the standard library only).
+
+Wide rows and one value a line (``--cases wide``, text_cases.py): kl --logits
+and softmax on 200 x 32,000 and 100 x 128,256 logits CSVs, kl-approx on 1M
+samples, each against the np.loadtxt script that computes the same.
 
 Tensors: two float32 .npy logits tensors of N x 128,256 (N = 1,024 and
 4,096; 256 with --quick), ``nncalc kl --logits`` and ``nncalc compare``
@@ -21,8 +26,10 @@ against a whole-array NumPy/SciPy script and a chunked NumPy loop (see
 tensors.py). The files take 0.5 GB per 1,024 rows each, in a temp dir.
 
 Every contender runs in a fresh process, interleaved with the others, after a
-warm-up run; the table shows the median wall time and, for batches, the peak
-RSS (VmHWM, sampled every 5 ms). Children run
+warm-up run; the table shows the median wall time, the median CPU use (CPU time over
+wall time: 200% is both cores busy) and CPU time, and, for output to a
+file, the peak RSS (VmHWM, sampled every 5 ms). On a shared machine the
+CPU times are the steadier comparison. Children run
 without PYTHONDONTWRITEBYTECODE and PYTHONUNBUFFERED, as on a usual machine
 (so byte code is cached, as after a pip install). Outputs are checked: nncalc's
 CSV must parse back to exactly the float64 that nncalc.softmax gives, be the
@@ -32,6 +39,7 @@ same text with and without polars, and agree with scipy to 1e-14 (a few ulp).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 import tempfile
@@ -51,6 +59,14 @@ import scipy.special
 frame = pd.read_csv(sys.stdin, header=None)
 probabilities = scipy.special.softmax(frame.to_numpy(), axis=1)
 pd.DataFrame(probabilities).to_csv(sys.stdout, header=False, index=False)
+"""
+POLARS_SCRIPT = """
+import sys
+import numpy as np
+import polars as pl
+z = pl.read_csv(sys.stdin.buffer, has_header=False).to_numpy()
+e = np.exp(z - z.max(axis=1, keepdims=True))
+pl.DataFrame(e / e.sum(axis=1, keepdims=True)).write_csv(sys.stdout.buffer, include_header=False)
 """
 
 
@@ -118,15 +134,17 @@ def batch(rows: int, repeat: int, workdir: Path) -> dict[str, float]:
         stdin=logits,
     )
     peer = Contender("pandas + scipy script", [PYTHON, "-c", PANDAS_SCRIPT], stdin=logits)
+    polars = Contender("polars + NumPy script", [PYTHON, "-c", POLARS_SCRIPT], stdin=logits)
+    has_polars = importlib.util.find_spec("polars") is not None
     out = workdir / "out.csv"
-    race([nncalc, numpy_only, peer], repeat, out)
+    race([nncalc, numpy_only, peer, *([polars] if has_polars else [])], repeat, out)
     outputs = {}
     for contender in (nncalc, numpy_only, peer):
         outputs[contender.name] = workdir / f"check_{len(outputs)}.csv"
         run_once(contender, outputs[contender.name])
     verdict = check_output(logits, *outputs.values())
     print(f"\nBatch softmax, {rows:,} x 10 ({size:.0f} MB of CSV), {repeat} runs each")
-    show([nncalc, numpy_only, peer])
+    show([nncalc, numpy_only, peer, *([polars] if has_polars else [])])
     ratios = {
         "peer / nncalc": peer.median / nncalc.median,
         "peer / nncalc (numpy only)": peer.median / numpy_only.median,
@@ -134,6 +152,10 @@ def batch(rows: int, repeat: int, workdir: Path) -> dict[str, float]:
     print(f"  pandas+scipy / nncalc:              {ratios['peer / nncalc']:.2f}x   (target >= 5)")
     numpy_ratio = ratios["peer / nncalc (numpy only)"]
     print(f"  pandas+scipy / nncalc (NumPy only): {numpy_ratio:.2f}x   (target >= 2)")
+    if has_polars:
+        ratios["polars / nncalc"] = polars.median / nncalc.median
+        polars_ratio = ratios["polars / nncalc"]
+        print(f"  polars script / nncalc:             {polars_ratio:.2f}x   (aim >= 1)")
     print(f"  output: {verdict}")
     for contender in (nncalc, numpy_only):
         ratios[f"rss {contender.name}"] = max(contender.rss_kb)
@@ -148,7 +170,7 @@ def main() -> None:
     parser.add_argument("--tensor-rows", type=int, nargs="*", default=[1024, 4096])
     parser.add_argument("--tensor-repeat", type=int, default=3)
     parser.add_argument(
-        "--cases", default="startup,text,tensors", help="which cases, comma-separated"
+        "--cases", default="startup,text,wide,tensors", help="which cases, comma-separated"
     )
     parser.add_argument("--quick", action="store_true", help="small sizes, few runs")
     parser.add_argument("--data", type=Path, help="keep generated CSVs here (default: a temp dir)")
@@ -165,6 +187,10 @@ def main() -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         if "text" in cases:
             text_cases(args.rows, args.repeat, workdir)
+        if "wide" in cases:
+            from text_cases import run_wide_cases
+
+            run_wide_cases(args.repeat, workdir, quick=args.quick)
         if "tensors" in cases:
             from tensors import run_tensor_cases
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -27,6 +28,8 @@ class Contender:
     stdin: Path | None = None
     times: list[float] = field(default_factory=list)
     rss_kb: list[int] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # CPU seconds of each timed run
+    last_cpu: float = 0.0
 
     @property
     def median(self) -> float:
@@ -66,6 +69,7 @@ def run_once(contender: Contender, out: Path | None, *, memory: bool = False) ->
         if contender.stdin:
             stdin = stack.enter_context(open(contender.stdin, "rb"))
         stdout: Any = stack.enter_context(open(out, "wb")) if out else subprocess.PIPE
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         process = subprocess.Popen(
             contender.argv, stdin=stdin, stdout=stdout, env=child_env(contender.env)
@@ -78,6 +82,9 @@ def run_once(contender: Contender, out: Path | None, *, memory: bool = False) ->
             time.sleep(0.005)
         process.wait()
         elapsed = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    contender.last_cpu = cpu
     if process.returncode != 0:
         raise SystemExit(f"{contender.name} failed with exit {process.returncode}")
     if memory:
@@ -92,9 +99,13 @@ def race(contenders: list[Contender], repeat: int, out: Path | None) -> None:
         shift = round_ % len(contenders)
         for contender in contenders[shift:] + contenders[:shift]:
             contender.times.append(run_once(contender, out, memory=out is not None))
+            contender.cpu.append(contender.last_cpu)
 
 
 def show(contenders: list[Contender]) -> None:
+    """Median wall time, median CPU use (100% = one core busy) and peak RSS."""
     for c in contenders:
         rss = f"   peak RSS {max(c.rss_kb) / 1024:6.1f} MiB" if c.rss_kb else ""
-        print(f"  {c.name:<48} {c.median * 1000:8.1f} ms{rss}")
+        cpu = statistics.median(u / t for t, u in zip(c.times, c.cpu, strict=True)) * 100
+        seconds = statistics.median(c.cpu)
+        print(f"  {c.name:<48} {c.median * 1000:8.1f} ms  CPU {cpu:4.0f}% {seconds:6.2f} s{rss}")

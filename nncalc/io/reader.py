@@ -75,11 +75,14 @@ class BatchReader:
         self._lines_start = 1
         self._quoted = False  # whether the unparsed lines may hold a quote
         self._hashed = False  # ... or a '#'
+        self._long = False  # ... or a number longer than MAX_TOKEN_CHARS
         self._values: FloatArray | None = None  # parsed rows not handed out yet
         self._numbers: Sequence[int] = range(0)  # their line numbers
         self._ids: list[tuple[str, ...]] | None = None
         self._targets: list[str] | None = None
         self._started = False
+        self._plain_for: object = None  # the column plan _is_plain is of
+        self._is_plain = False
 
     # --- what the input turned out to be (known once started) ----------------
 
@@ -148,6 +151,7 @@ class BatchReader:
         self._lines, self._at = self.text.read_block(CHUNK_ROWS), 0
         self._lines_start = start
         self._quoted, self._hashed = self.text.quoted, self.text.hashed
+        self._long = self.text.long
 
     def more_lines(self) -> bool:
         """Add the next block of lines to the unparsed ones; False at the end."""
@@ -160,6 +164,7 @@ class BatchReader:
             self._lines_start = start
         self._quoted = (self._quoted and bool(rest)) or self.text.quoted
         self._hashed = (self._hashed and bool(rest)) or self.text.hashed
+        self._long = (self._long and bool(rest)) or self.text.long
         self._lines, self._at = rest + block, 0
         return True
 
@@ -255,10 +260,18 @@ class BatchReader:
         assert self.layout is not None
         if self._quoted:
             self._parse_records(limit)
-        elif self.layout.plan.plain:
+        elif self._plain():
             self._parse_plain(limit)
         elif not self._parse_picked(limit):
             self._parse_records(limit)
+
+    def _plain(self) -> bool:
+        """Whether every column is a class value, in file order (known once a plan)."""
+        assert self.layout is not None
+        plan = self.layout.plan
+        if self._plain_for is not plan:  # a new plan when classes are matched by name
+            self._plain_for, self._is_plain = plan, plan.plain
+        return self._is_plain
 
     def _parse_picked(self, limit: int | None) -> bool:
         """Columns picked out of plain lines by NumPy: the fast path of ``columns``,
@@ -273,7 +286,7 @@ class BatchReader:
         commas = plan.fields - 1
         if any(line.count(separator) != commas for line in lines):
             return False
-        values = load(lines, separator, len(plan.values), usecols=plan.values)
+        values = load(lines, separator, len(plan.values), usecols=plan.values, long=self._long)
         if values is None:
             return False
         first_row = self.rows_read + self.pending + 1
@@ -307,7 +320,7 @@ class BatchReader:
         start = self._lines_start
         self.skip_lines(end - self._at)
         first_row = self.rows_read + self.pending + 1
-        values = load(lines, self.separator, self.width)
+        values = load(lines, self.separator, self.width, long=self._long)
         numbers: Sequence[int]
         if values is not None and len(values) == len(lines):
             numbers = range(start, start + len(lines))
@@ -320,7 +333,7 @@ class BatchReader:
                     data.append(line)
             if not data:
                 return
-            values = load(data, self.separator, self.width)
+            values = load(data, self.separator, self.width, long=self._long)
             if values is None:
                 rows = [split_line(line, self.separator) for line in data]
                 values = parse_fields(self, rows, numbers, first_row)
@@ -364,10 +377,10 @@ class BatchReader:
             return
         assert self.layout is not None
         plan = self.layout.plan
-        value_rows = fields if plan.plain else [[row[i] for i in plan.values] for row in fields]
+        value_rows = fields if self._plain() else [[row[i] for i in plan.values] for row in fields]
         values = load([",".join(row) for row in value_rows], ",", self.width)
         if values is None:
-            columns = None if plan.plain else plan.values
+            columns = None if self._plain() else plan.values
             values = parse_fields(self, value_rows, numbers, first_row, columns)
         ids = self._texts(plan.ids, fields, numbers, first_row)
         targets = None

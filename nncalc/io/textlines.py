@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import BinaryIO, TextIO, cast
 
 from nncalc.errors import NncalcError
-from nncalc.io import compressed
+from nncalc.io import compressed, tokens
 from nncalc.io.tokens import MAX_LINE_CHARS
 
 CHUNK_BYTES = 2 << 20
@@ -69,9 +69,15 @@ class LineSource:
         self.line_number = 0  # lines split off the input
         self.quoted = False  # whether the last block holds a double quote
         self.hashed = False  # ... or a '#' (a comment line, perhaps)
+        self._ready_long = False
         self._input: BinaryIO | TextIO | None = None
         self._decoder = utf8_decoder()
         self._carry = ""  # input after the last whole line
+        self._ready: list[str] = []  # whole lines read, _ready[_at:] not handed out
+        self._at = 0
+        self._ready_quoted = False  # whether the text of _ready holds a quote
+        self._ready_hashed = False  # ... or a '#'
+        self.long = False  # whether the last block may hold a number over MAX_TOKEN_CHARS
         self._held_cr = False
         self._eof = False
 
@@ -94,7 +100,7 @@ class LineSource:
     @property
     def exhausted(self) -> bool:
         """Whether every line of the input has been split off."""
-        return self._eof and not self._carry
+        return self._eof and not self._carry and self._at == len(self._ready)
 
     def _open(self) -> BinaryIO | TextIO:
         if self._input is None:
@@ -182,9 +188,27 @@ class LineSource:
         """Split up to ``limit`` whole lines off the input (the first is line
         ``line_number + 1`` before the call; none only at the end).
 
-        Reads until the block is full or, once it holds a whole line, until
-        the input has nothing more ready.
+        Lines left over from the last read come first, without reading; else
+        reads until the block is full or, once it holds a whole line, until
+        the input has nothing more ready. Each read is split into lines once,
+        so a block costs what its own lines do, however many a read held.
         """
+        if self._at == len(self._ready):
+            self._read_lines(limit)
+        block = self._ready[self._at : self._at + limit]
+        self._at += len(block)
+        if self._at == len(self._ready):
+            self._ready, self._at = [], 0
+        # Whether the block holds a quote (or '#'): looked for line by line
+        # only when the text it came from holds one.
+        self.quoted = self._ready_quoted and any('"' in line for line in block)
+        self.hashed = self._ready_hashed and any("#" in line for line in block)
+        self.long = self._ready_long
+        self.line_number += len(block)
+        return block
+
+    def _read_lines(self, limit: int) -> None:
+        """Read into the lines ready to hand out (there are none yet)."""
         pieces = [self._carry]
         size = len(self._carry)
         newlines = self._carry.count("\n")
@@ -207,14 +231,15 @@ class LineSource:
             pieces.append(text)
             size += len(text)
         joined = "".join(pieces)
-        self.quoted = '"' in joined
-        self.hashed = "#" in joined
-        lines = joined.split("\n", limit)
-        if len(lines) > limit or not self._eof:
+        lines = joined.split("\n")
+        if not self._eof:
             self._carry = lines.pop()
         else:
             self._carry = ""
             if lines[-1] == "":
                 lines.pop()
-        self.line_number += len(lines)
-        return lines
+        self._ready, self._at = lines, 0
+        self._ready_quoted = '"' in joined
+        self._ready_hashed = "#" in joined
+        # Checked once a read: blocks of a read with no long number need no check.
+        self._ready_long = tokens.text_has_long_token(joined)

@@ -108,15 +108,36 @@ def _ascii_hint(token: str) -> str | None:
     return None
 
 
-def has_long_token(line: str) -> bool:
-    """Whether a line NumPy parsed holds a number longer than MAX_TOKEN_CHARS.
+# A run of more than MAX_TOKEN_CHARS number bytes covers a whole aligned
+# block of MAX_TOKEN_CHARS // 2 + 1 bytes; a block whose first HEAD_BYTES
+# hold a byte no number has (a separator) cannot be part of one.
+HEAD_BYTES = 32
+
+
+def has_long_token(lines: list[str]) -> bool:
+    """Whether lines NumPy parsed hold a number longer than MAX_TOKEN_CHARS."""
+    return text_has_long_token("\n".join(lines))
+
+
+def text_has_long_token(text: str) -> bool:
+    """Whether text holds a number longer than MAX_TOKEN_CHARS.
 
     Such a number is a run of more than MAX_TOKEN_CHARS bytes that can occur
-    in numbers; the scan is vectorised, so wide rows stay cheap to check.
+    in numbers. Rather than every byte, the check looks at the head of each
+    aligned block the run would have to cover (a few bytes in six of the
+    text, where a separator shows up); only blocks with no separator in
+    their head are looked at whole, and only when one is all number bytes
+    is every run measured.
     """
-    if len(line) <= MAX_TOKEN_CHARS:
+    if len(text) <= MAX_TOKEN_CHARS:
         return False
-    data = np.frombuffer(line.encode("utf-8", "replace"), dtype=np.uint8)
+    data = np.frombuffer(text.encode("utf-8", "replace"), dtype=np.uint8)
+    size = MAX_TOKEN_CHARS // 2 + 1
+    blocks = data[: len(data) // size * size].reshape(-1, size)
+    heads = NUMBER_BYTES[blocks[:, :HEAD_BYTES]]
+    suspects = blocks[heads.all(axis=1)]
+    if not len(suspects) or not NUMBER_BYTES[suspects].all(axis=1).any():
+        return False
     breaks = np.flatnonzero(~NUMBER_BYTES[data])
     edges = np.concatenate(([-1], breaks, [len(data)]))
     return bool((np.diff(edges) - 1 > MAX_TOKEN_CHARS).any())

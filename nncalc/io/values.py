@@ -10,7 +10,7 @@ import numpy as np
 from nncalc.core.arrays import FloatArray
 from nncalc.errors import NncalcError
 from nncalc.io import layout
-from nncalc.io.tokens import MAX_ROW_VALUES, MAX_TOKEN_CHARS, _too_wide, has_long_token
+from nncalc.io.tokens import MAX_ROW_VALUES, _too_wide, has_long_token
 
 
 def load(
@@ -18,9 +18,14 @@ def load(
     separator: str | None,
     width: int | None,
     usecols: list[int] | None = None,
+    *,
+    long: bool = True,
 ) -> FloatArray | None:
     """NumPy's C reader on the lines: a row each, ``width`` values (the
-    ``usecols`` columns) each; None when it refuses or a limit is passed."""
+    ``usecols`` columns) each; None when it refuses or a limit is passed.
+
+    ``long``: whether the lines may hold a number longer than the limit
+    (False when the text they came from was checked already)."""
     if not lines:
         return None
     try:
@@ -42,7 +47,7 @@ def load(
         (width is not None and values.shape[1] != width)
         or len(values) != len(lines)
         or values.shape[1] > MAX_ROW_VALUES
-        or (max(map(len, lines)) > MAX_TOKEN_CHARS and any(has_long_token(line) for line in lines))
+        or (long and has_long_token(lines))
     ):
         return None
     return values

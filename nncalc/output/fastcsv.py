@@ -4,10 +4,14 @@ Formatting floats is what limits a batch pipe: Python's ``repr`` costs about
 0.4 us a number. polars (the optional ``fast`` extra) writes the same
 shortest round-trip digits many times faster. Its layout differs from
 ``repr`` only for numbers below 1e-4 in magnitude (``0.000015`` for
-``1.5e-05``, ``1e-7`` for ``1e-07``) and for NaN (``NaN``); those few are
-formatted by ``repr`` here, so the text is identical either way and the
-output does not depend on whether polars is installed. A polars version
-that lays out a probe of edge cases differently is not used.
+``1.5e-05``, ``1e-7`` for ``1e-07``) and for NaN (``NaN``); those are
+written by polars in scientific notation and fixed to repr's layout, so the
+text is identical either way and the output does not depend on whether
+polars is installed. The writer is picked by shape: rows mostly of such
+numbers (a softmax over a large vocabulary) by :func:`tiny_rows`, others by
+:func:`polars_rows`'s plain text with the few fixed in place. Neither holds
+the GIL per number. A polars version that lays out a probe of edge cases
+differently is not used.
 
 polars is imported only once an output is large (render.POLARS_AFTER
 numbers), so one-liners never pay for it; ``NNCALC_NO_POLARS=1`` turns it
@@ -147,6 +151,91 @@ class Background:
             raise error
 
 
+def scientific(pl: Any, values: FloatArray) -> Any:
+    """repr's text of numbers below 1e-4 (and NaN), as a polars String Series.
+
+    polars writes them in scientific notation with the same shortest digits
+    as repr, but a one-digit exponent without repr's leading zero (``1.5e-5``
+    for ``1.5e-05``) and NaN as ``NaN``: both are fixed here, in polars, so
+    the GIL is free while they are formatted (repr would hold it).
+    """
+    buffer = io.BytesIO()
+    pl.DataFrame({"v": values}).write_csv(buffer, include_header=False, float_scientific=True)
+    buffer.seek(0)
+    text = pl.read_csv(buffer, has_header=False, schema={"v": pl.String}, quote_char=None)["v"]
+    text = pl.select(
+        pl.when(text.str.tail(3).str.starts_with("e-"))
+        .then(pl.concat_str([text.str.head(-1), pl.lit("0"), text.str.tail(1)]))
+        .otherwise(text)
+    ).to_series()
+    nan = np.flatnonzero(np.isnan(values))
+    if len(nan):
+        text = text.scatter(nan, "nan")
+    return text
+
+
+# Rows where more than this share of the numbers is below 1e-4 (a softmax
+# over a large vocabulary) are written by :func:`tiny_rows`.
+TINY_SHARE = 0.5
+
+
+# ... a piece of this many numbers at a time (the bytes moved take 200 a number).
+TINY_PIECE = 1 << 16
+
+
+def _like_repr(flat: FloatArray) -> Any:
+    """Which numbers polars' plain text lays out as repr does (not NaN, nor below 1e-4)."""
+    return (np.abs(flat) >= REPR_LAYOUT_FROM) | (flat == 0)
+
+
+def _lines(pl: Any, column: Any, **options: Any) -> Any:
+    """A polars column written one value a line, as a uint8 array, and each line's end."""
+    buffer = io.BytesIO()
+    pl.DataFrame([column]).write_csv(buffer, include_header=False, **options)
+    data = np.frombuffer(buffer.getbuffer(), dtype=np.uint8)
+    return data, np.flatnonzero(data == ord("\n"))
+
+
+def tiny_rows(pl: Any, flat: FloatArray, width: int, at: int = 0) -> bytes:
+    """Rows of ``width`` numbers, most of them below 1e-4, as repr's text
+    (``flat`` starts at number ``at`` of the rows: it may start and end mid-row).
+
+    Every number is written by polars in scientific notation (repr's digits
+    for those below 1e-4, with a one-digit exponent lacking repr's leading
+    zero); the others, in plain text, replace theirs, and the zeros are put
+    in, by moving bytes with NumPy: nothing goes through Python per number.
+    """
+    plain = np.flatnonzero(_like_repr(flat) | np.isnan(flat))
+    sci, ends = _lines(pl, pl.Series("v", flat), float_scientific=True)
+    text = pl.Series("v", flat[plain]).cast(pl.String)
+    nan = np.flatnonzero(np.isnan(flat[plain]))
+    if len(nan):
+        text = text.scatter(nan, "nan")
+    other, other_ends = _lines(pl, text, quote_style="never")
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    pad = (sci[ends - 3] == ord("e")) & (sci[ends - 2] == ord("-"))
+    pad[plain] = False
+    starts[plain] = np.concatenate(([0], other_ends[:-1] + 1)) + len(sci)
+    ends[plain] = other_ends + len(sci)
+    source = np.concatenate((sci, other, np.frombuffer(b"0", dtype=np.uint8)))
+    # Each number is up to three pieces: its text up to the exponent's last
+    # digit (all of it and its line end, without a zero to put in), the zero,
+    # then that digit and the line end.
+    piece_starts = np.stack((starts, np.full_like(starts, len(source) - 1), ends - 1), axis=1)
+    piece_sizes = np.stack(
+        (np.where(pad, ends - starts - 1, ends - starts + 1), pad, 2 * pad), axis=1
+    )
+    piece_sizes = piece_sizes.reshape(-1)
+    total = int(piece_sizes.sum())
+    offsets = np.cumsum(piece_sizes) - piece_sizes
+    taken = np.repeat(piece_starts.reshape(-1) - offsets, piece_sizes) + np.arange(total)
+    out = source[taken]
+    line_ends = np.cumsum(piece_sizes.reshape(-1, 3).sum(axis=1)) - 1
+    out[line_ends] = ord(",")
+    out[line_ends[(width - 1 - at) % width :: width]] = ord("\n")
+    return out.tobytes()
+
+
 def polars_rows(pl: Any, values: FloatArray, first_row: int | None = None) -> bytes | bytearray:
     """Comma-separated lines of ``values`` (``first_row``: a row number first).
 
@@ -156,12 +245,18 @@ def polars_rows(pl: Any, values: FloatArray, first_row: int | None = None) -> by
     """
     rows, width = values.shape
     flat = np.ascontiguousarray(values, dtype=np.float64).reshape(-1)
+    if (
+        first_row is None
+        and width > 1
+        and np.count_nonzero(~_like_repr(flat)) > TINY_SHARE * len(flat)
+    ):
+        pieces = range(0, len(flat), TINY_PIECE)
+        return b"".join(tiny_rows(pl, flat[at : at + TINY_PIECE], width, at) for at in pieces)
     text = pl.Series("v", flat).cast(pl.String)
     # NaN fails the comparison, so it is formatted by repr too.
-    unlike_repr = np.flatnonzero(~(np.abs(flat) >= REPR_LAYOUT_FROM) & (flat != 0))
+    unlike_repr = np.flatnonzero(~_like_repr(flat))
     if len(unlike_repr):
-        fixed = [repr(number) for number in flat[unlike_repr].tolist()]
-        text = text.scatter(unlike_repr, pl.Series(fixed, dtype=pl.String))
+        text = text.scatter(unlike_repr, scientific(pl, flat[unlike_repr]))
     buffer = io.BytesIO()
     if first_row is not None and width == 1:
         numbers = pl.Series("row", np.arange(first_row, first_row + rows, dtype=np.int64))

@@ -40,6 +40,29 @@ def test_polars_text_matches_repr_across_every_magnitude() -> None:
     assert bytes(fastcsv.polars_rows(pl, table)).decode() == render.format_rows(table, None)
 
 
+@pytest.mark.parametrize(("tiny_share", "piece"), [(0.5, 1 << 16), (0.5, 777), (2.0, 1 << 16)])
+def test_wide_rows_of_tiny_probabilities_are_repr_s_text(
+    tiny_share: float, piece: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Most of an LLM-sized softmax row is below 1e-4: polars' scientific text, fixed
+    (by moving bytes, a piece at a time, or else number by number in polars)."""
+    pl = polars_or_skip()
+    monkeypatch.setattr(fastcsv, "TINY_SHARE", tiny_share)
+    monkeypatch.setattr(fastcsv, "TINY_PIECE", piece)
+    rng = np.random.default_rng(5)
+    logits = rng.normal(0.0, 3.0, size=(3, 5000))
+    rows = np.exp(logits - logits.max(axis=1, keepdims=True))
+    rows /= rows.sum(axis=1, keepdims=True)
+    rows[1, :9] = [1e-5, 1.5e-5, 1e-9, 1e-10, 5e-324, -2.5e-7, np.nan, -np.nan, 9.99e-5]
+    assert (rows < 1e-4).mean() > 0.5
+    assert bytes(fastcsv.polars_rows(pl, rows)).decode() == render.format_rows(rows, None)
+    assert fastcsv.scientific(pl, rows[1, :9]).to_list() == [repr(v) for v in rows[1, :9].tolist()]
+    # Every magnitude, zeros, infinities and NaN among them, however few.
+    mixed = np.exp(rng.normal(-12.0, 6.0, size=(4, 997)))
+    mixed[0, :12] = [0.0, -0.0, np.inf, -np.inf, np.nan, 0.5, 123.0, 1e16, 1e22, -1e-7, 1e-4, 1]
+    assert bytes(fastcsv.polars_rows(pl, mixed)).decode() == render.format_rows(mixed, None)
+
+
 def test_polars_is_left_alone_when_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fastcsv, "_checked", False)
     monkeypatch.setattr(fastcsv, "_polars", None)

@@ -1,6 +1,6 @@
 """Running contenders: each a fresh process, timed, interleaved, its peak RSS sampled.
 
-Shared by bench.py and tensors.py.
+Shared by bench.py, text_cases.py and tensors.py.
 """
 
 from __future__ import annotations

@@ -19,7 +19,20 @@ if TYPE_CHECKING:
     from nncalc.output.files import ResultWriter
 
 
-class ScalarSink:
+class RowSink:
+    """What every per-row sink holds: the result's name, the output, whether
+    the operands were a batch (the shape of the output) and the --id names."""
+
+    def __init__(
+        self, name: str, output: Output, *, batch: bool, id_names: Sequence[str] | None
+    ) -> None:
+        self.name = name
+        self.id_names = id_names  # --id: each row's ids are written first
+        self.output = output
+        self.batch = batch
+
+
+class ScalarSink(RowSink):
     """Per-row scalar results: reduced as they come, checked, written.
 
     Every operand form takes the same path: a literal row is a batch of one
@@ -48,10 +61,7 @@ class ScalarSink:
         file: ResultWriter | None = None,
         id_names: Sequence[str] | None = None,
     ) -> None:
-        self.name = name
-        self.id_names = id_names  # --id: each row's ids are written first
-        self.output = output
-        self.batch = batch
+        super().__init__(name, output, batch=batch, id_names=id_names)
         if not isinstance(reduction, Reduction):
             reduction = parse_reduction(reduction or "mean")
         self.reduction = reduction

@@ -8,7 +8,7 @@ import numpy as np
 
 from nncalc.core.arrays import FloatArray
 from nncalc.output.safe import for_record_name, for_record_value
-from nncalc.output.scalars import ScalarSink
+from nncalc.output.scalars import RowSink, ScalarSink
 from nncalc.output.spec import Format, Output, Table
 from nncalc.output.text import csv_lines, dumps, format_number, json_value, write, write_rows
 
@@ -17,7 +17,7 @@ __all__ = ["ScalarSink", "Value", "VectorSink", "write_listing", "write_record"]
 Value = int | float | str | bool | None
 
 
-class VectorSink:
+class VectorSink(RowSink):
     """Per-row vector results (softmax): one line per row, or a JSON array.
 
     ``batch`` decides only the shape: a literal row is one JSON array, a
@@ -33,10 +33,7 @@ class VectorSink:
         labels: list[str] | None,
         id_names: Sequence[str] | None = None,
     ) -> None:
-        self.name = name
-        self.id_names = id_names  # --id: each row's ids are written first
-        self.output = output
-        self.batch = batch
+        super().__init__(name, output, batch=batch, id_names=id_names)
         self.labels = labels
         self.started = False
         self.count = 0

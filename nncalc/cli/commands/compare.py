@@ -10,6 +10,7 @@ from nncalc.cli.completion import complete_at_path
 from nncalc.cli.options import (
     DigitsOpt,
     FormatOpt,
+    MaskOpt,
     NormalizeOpt,
     TolOpt,
     operand,
@@ -38,15 +39,6 @@ TargetOpt = Annotated[
         autocompletion=complete_at_path,
         help="The true class of each row (0-based), for perplexities and dp: "
         "@tokens.npy, @file (one per line) or a literal list.",
-    ),
-]
-MaskOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--mask",
-        metavar="M",
-        autocompletion=complete_at_path,
-        help="1 to keep a row, 0 to drop it (padding): @attention_mask.npy, @file or a list.",
     ),
 ]
 GateOpt = Annotated[

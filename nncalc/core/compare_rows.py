@@ -27,8 +27,14 @@ import numpy.typing as npt
 from nncalc.core.arrays import DEFAULT_TOL, FloatArray, IntArray
 from nncalc.core.distribution import class_indices, validate_distribution
 from nncalc.core.divergence import js_rows, kl_rows
-from nncalc.core.from_logits import js_logits_rows, kl_logits_rows
-from nncalc.core.softmax import log_softmax
+from nncalc.core.from_logits import (
+    js_pair_rows,
+    kl_logits_rows,
+    kl_pair_rows,
+    logit_pair,
+    swapped,
+)
+from nncalc.core.softmax import check_logits
 from nncalc.errors import NncalcError
 
 __all__ = ["DEFAULT_OPERANDS", "Operands", "RowComparison", "compare_rows", "kl_logits"]
@@ -114,17 +120,19 @@ def compare_rows(
     if probs:
         return _from_probabilities(base, new, indices, tol, normalize, names)
     with operand(names.base):
-        log_p = np.asarray(log_softmax(base), dtype=np.float64)
+        check_logits(base)
     with operand(names.new):
-        log_q = np.asarray(log_softmax(new), dtype=np.float64)
-    kl = kl_logits(base, new)
-    kl_reverse = kl_logits(new, base)
-    js = js_logits_rows(base, new)
+        check_logits(new)
+    pair = logit_pair(base, new)
+    kl = kl_pair_rows(pair)
+    kl_reverse = kl_pair_rows(swapped(pair))
+    js = js_pair_rows(pair)
     agree = np.argmax(base, axis=-1) == np.argmax(new, axis=-1)
     if indices is None:
         return RowComparison(kl, kl_reverse, js, agree, None, None)
     each = np.arange(len(base))
-    return RowComparison(kl, kl_reverse, js, agree, log_p[each, indices], log_q[each, indices])
+    log_p, log_q = pair.p.high[each, indices], pair.q.high[each, indices]
+    return RowComparison(kl, kl_reverse, js, agree, log_p, log_q)
 
 
 def _targets(target: npt.ArrayLike, rows: int, classes: int) -> IntArray:

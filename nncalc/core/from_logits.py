@@ -49,6 +49,7 @@ __all__ = [
     "kl_logits_rows",
     "kl_pair_rows",
     "logit_pair",
+    "swapped",
     "xent_logits_rows",
 ]
 
@@ -90,6 +91,15 @@ def logit_pair(
     norm_gap = q.log_norm - p.log_norm
     ratio, masked = _log_ratio(z, w, p.high, q.high, norm_gap, temperature)
     return LogitPair(p, q, ratio, masked)
+
+
+def swapped(pair: LogitPair) -> LogitPair:
+    """The pair of (Q, P): the same rows, the log-ratio negated.
+
+    Bit for bit what :func:`logit_pair` gives with its arguments swapped
+    (every step of the ratio is negated exactly), without computing again.
+    """
+    return LogitPair(pair.q, pair.p, -pair.ratio, pair.masked)
 
 
 def _log_ratio(

@@ -10,6 +10,7 @@ from nncalc.cli.pipeline import RecordStep, open_operands, read
 from nncalc.core.compare import CompareAccumulator, CompareReport, Operands
 from nncalc.core.compare_report import TARGET_STATISTICS
 from nncalc.core.gates import Gate, parse_gate
+from nncalc.core.parallel import reuse_freed_memory
 from nncalc.errors import CheckFailed, NncalcError
 from nncalc.io.reader import Chunk
 from nncalc.output.spec import Output
@@ -91,6 +92,7 @@ class Comparison(RecordStep):
         for chunks in read(operands):
             rows = max(len(chunk) for chunk in chunks)
             base, new, *rest = chunks
+            reuse_freed_memory(base.values.size)
             target = one_column(rest.pop(0), "class index") if self.targets else None
             mask = one_column(rest.pop(0), "mask entry (0 or 1)") if self.masked else None
             accumulator.add(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from nncalc.cli.options import DigitsOpt, FormatOpt, NormalizeOpt, TolOpt, operand
+from nncalc.cli.options import DigitsOpt, FormatOpt, NormalizeOpt, OutputOpt, TolOpt, operand
 from nncalc.cli.pipeline import run_record
 from nncalc.cli.steps.compare import Comparison
 from nncalc.core.arrays import DEFAULT_TOL
@@ -58,6 +58,7 @@ def compare(
     target: TargetOpt = None,
     mask: MaskOpt = None,
     gate: GateOpt = None,
+    output: OutputOpt = None,
     fmt: FormatOpt = Format.auto,
     digits: DigitsOpt = None,
 ) -> None:
@@ -65,7 +66,9 @@ def compare(
 
     Rows of BASE and NEW are the same positions run through two models (a
     tensor of shape (..., C) is rows over its last axis). Statistics are in
-    nats; their names are the keys of --format json and of --gate.
+    nats; their names are the keys of --format json and of --gate. -o
+    writes every row's kl, kl_reverse, js, top1_agree (and, with --target,
+    ln_p_base, ln_p_new, dp) to a file.
 
     Example: nncalc compare "2,1,0" "2,1,0.5" --target 0 --gate 'kl.max<=0.1'
     """
@@ -78,5 +81,6 @@ def compare(
         probs=probs,
         tol=tol,
         normalize=normalize,
+        path=output,
     )
     run_record(step, fmt, digits)

@@ -6,9 +6,13 @@ Per row, P is the base distribution and Q the new one:
   formed where it could underflow), see :func:`kl_logits`; from
   probabilities, :func:`~nncalc.core.divergence.kl_rows` (exact
   renormalisation). Never negative.
-- JS(P, Q): from logits, :func:`~nncalc.core.from_logits.js_logits_rows`
+- JS(P, Q): from logits, :func:`~nncalc.core.from_logits.js_pair_rows`
   (log space, relative accuracy also as Q approaches P); from probabilities,
   :func:`~nncalc.core.divergence.js_rows`.
+
+From logits, each chunk's log-softmax rows and log-ratios are formed once
+(:func:`~nncalc.core.from_logits.logit_pair`) and shared by KL both ways
+(the reverse pair is the same one, swapped), JS and ln p(target).
 - top-1 agreement: the index of the largest logit (probability) is the same
   in both rows; where several classes tie for the largest, the first one
   counts (as NumPy's and PyTorch's argmax and llama.cpp's report).

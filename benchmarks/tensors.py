@@ -3,7 +3,9 @@
 Contenders, each in a fresh process (see bench.py), all printing the mean
 KL(base || new) of the rows, which must agree:
 
-- ``nncalc kl --logits @a.npy @b.npy`` and ``nncalc compare @a.npy @b.npy``;
+- ``nncalc kl --logits @a.npy @b.npy``, ``nncalc compare @a.npy @b.npy`` and
+  ``nncalc kl --logits @a.npy @b.npy -r none -o out.npy`` (every row's KL to a
+  file; its mean is checked);
 - the whole-array NumPy/SciPy float64 script a user would write first
   (``np.load``, ``scipy.special.log_softmax``, sum): left out where its
   arrays would not fit in memory;
@@ -101,9 +103,14 @@ def whole_array_fits(rows: int) -> bool:
 
 def contenders(a: Path, b: Path, rows: int) -> list[Contender]:
     files = [str(a), str(b)]
+    rows_file = a.parent / "kl_rows.npy"
     found = [
         Contender("nncalc kl --logits", [NNCALC, "kl", "--logits", f"@{a}", f"@{b}"]),
         Contender("nncalc compare", [NNCALC, "compare", f"@{a}", f"@{b}", "-f", "json"]),
+        Contender(
+            "nncalc kl --logits -r none -o out.npy",
+            [NNCALC, "kl", "--logits", f"@{a}", f"@{b}", "-r", "none", "-o", str(rows_file)],
+        ),
         Contender("chunked NumPy float64, 2 threads", [PYTHON, "-c", CHUNKED, *files]),
     ]
     if whole_array_fits(rows):
@@ -121,6 +128,9 @@ def kl_mean(contender: Contender, out: Path) -> float:
     """The mean KL a contender prints (compare: its kl.mean)."""
     run_once(contender, out)
     text = out.read_text()
+    if "-o" in contender.argv:  # the rows went to the file, nothing to stdout
+        rows = np.load(contender.argv[contender.argv.index("-o") + 1])
+        return float(np.mean(rows))
     if contender.name == "nncalc compare":
         import json
 
@@ -138,13 +148,17 @@ def tensor_case(rows: int, repeat: int, workdir: Path) -> dict[str, float]:
     exact = answers["nncalc kl --logits"]
     worst = max(abs(value - exact) / exact for name, value in answers.items())
     size = a.stat().st_size / 1e6
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"\nKL of two {rows:,} x {CLASSES:,} float32 .npy logits ({size:.0f} MB each)")
+    print(f"  (load average after the runs: {load}; {os.cpu_count()} CPUs)")
     show(racers)
     by_name = {c.name: c for c in racers}
     kl, compare = by_name["nncalc kl --logits"], by_name["nncalc compare"]
     chunked = by_name["chunked NumPy float64, 2 threads"]
     print(f"  nncalc kl / chunked NumPy:       {kl.median / chunked.median:.2f}x   (aim <= 1.5)")
     print(f"  nncalc compare / chunked NumPy:  {compare.median / chunked.median:.2f}x")
+    rows_out = by_name["nncalc kl --logits -r none -o out.npy"]
+    print(f"  nncalc kl -o out.npy / chunked:  {rows_out.median / chunked.median:.2f}x")
     whole = by_name.get("whole-array NumPy/SciPy script")
     if whole is not None:
         print(f"  whole-array script / nncalc kl:  {whole.median / kl.median:.2f}x   (aim >= 5)")
@@ -159,10 +173,12 @@ def run_tensor_cases(rows: list[int], repeat: int, workdir: Path) -> None:
     rss = {}
     for n in rows:
         rss[n] = tensor_case(n, repeat, workdir)
-        for path in workdir.glob(f"*_{n}.npy"):
-            path.unlink()  # 0.5 GB per 1,024 rows and file
+        for path in [*workdir.glob(f"*_{n}.npy"), workdir / "kl_rows.npy"]:
+            path.unlink(missing_ok=True)  # 0.5 GB per 1,024 rows and file
     if len(rss) > 1:
         small, large = min(rss), max(rss)
         print(f"\nPeak RSS, {large:,} rows / {small:,} rows (aim <= 1.2, under 600 MB):")
-        for name in ("nncalc kl --logits", "nncalc compare"):
-            print(f"  {name:<36} {rss[large][name] / rss[small][name]:.2f}")
+        for name in rss[small]:
+            if name in rss[large]:
+                ratio = rss[large][name] / rss[small][name]
+                print(f"  {name:<40} {ratio:.2f}   ({rss[large][name]:.0f} MiB at {large:,} rows)")

@@ -119,9 +119,13 @@ def _converged(compute: Callable[[], mpmath.mpf]) -> mpmath.mpf:
     for digits in (DIGITS * 2**k for k in range(7)):
         with mpmath.workdps(digits):
             value = compute()
-        if previous is not None and (
+        agree = previous is not None and (
             value == previous or abs(value - previous) <= abs(value) * mpmath.mpf(10) ** -40
-        ):
+        )
+        # A 0 agrees with a 0 also where the precision is too low for the
+        # cancellation (a JS of 1e-282 from terms of 1: about 300 digits), so a
+        # 0 counts only from 8x DIGITS on.
+        if agree and (value != 0 or digits >= 8 * DIGITS):
             with mpmath.workdps(DIGITS):
                 return +value
         previous = value

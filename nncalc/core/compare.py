@@ -40,6 +40,7 @@ from nncalc.core.compare_rows import (
 )
 from nncalc.core.gates import Gate, GateResult, parse_gate
 from nncalc.core.moments import CoMoments, Moments
+from nncalc.core.parallel import map_rows
 from nncalc.core.reduce import SortedValues, check_mask, parse_reduction
 from nncalc.errors import NncalcError, plural
 
@@ -114,9 +115,31 @@ class CompareAccumulator:
                 with operand(self.names.target):
                     target = _per_row(target, len(keep), "targets")[keep]
         with _rows_from(offset, kept):
-            rows = compare_rows(b, n, target, self.names, *self.options)
+            rows = self._compare(b, n, target)
         self._absorb(rows)
         return rows
+
+    def _compare(
+        self, base: FloatArray, new: FloatArray, target: npt.ArrayLike | None
+    ) -> RowComparison:
+        """compare_rows over tasks of a few rows on every thread (see nncalc.core.parallel).
+
+        The statistics are added in row order afterwards, so the report is
+        the same bit for bit on any number of threads.
+        """
+        flat = None if target is None else np.asarray(target).reshape(-1)
+        if (
+            base.shape != new.shape
+            or len(base) == 0
+            or (flat is not None and len(flat) != len(base))
+        ):
+            return compare_rows(base, new, target, self.names, *self.options)  # its errors
+
+        def task(part: slice) -> RowComparison:
+            some = None if flat is None else flat[part]
+            return compare_rows(base[part], new[part], some, self.names, *self.options)
+
+        return _joined(map_rows(task, len(base), base.shape[1]))
 
     def _absorb(self, rows: RowComparison) -> None:
         self.kl.add(rows.kl)
@@ -176,6 +199,25 @@ class CompareAccumulator:
         }
         stats.update(_percentiles("dp", DP_PERCENTILES, self.dp_values))
         return stats
+
+
+def _joined(parts: list[RowComparison]) -> RowComparison:
+    """The per-row results of consecutive tasks, as one."""
+    if len(parts) == 1:
+        return parts[0]
+
+    def join(values: list[FloatArray | None]) -> FloatArray | None:
+        present = [value for value in values if value is not None]
+        return np.concatenate(present) if len(present) == len(values) else None
+
+    return RowComparison(
+        np.concatenate([part.kl for part in parts]),
+        np.concatenate([part.kl_reverse for part in parts]),
+        np.concatenate([part.js for part in parts]),
+        np.concatenate([part.top1_agree for part in parts]),
+        join([part.log_p_base for part in parts]),
+        join([part.log_p_new for part in parts]),
+    )
 
 
 def _percentiles(prefix: str, names: tuple[str, ...], values: SortedValues) -> dict[str, float]:

@@ -6,9 +6,13 @@ Per row, P is the base distribution and Q the new one:
   formed where it could underflow), see :func:`kl_logits`; from
   probabilities, :func:`~nncalc.core.divergence.kl_rows` (exact
   renormalisation). Never negative.
-- JS(P, Q): from logits, :func:`~nncalc.core.from_logits.js_logits_rows`
+- JS(P, Q): from logits, :func:`~nncalc.core.from_logits.js_pair_rows`
   (log space, relative accuracy also as Q approaches P); from probabilities,
   :func:`~nncalc.core.divergence.js_rows`.
+
+From logits, each chunk's log-softmax rows and log-ratios are formed once
+(:func:`~nncalc.core.from_logits.logit_pair`) and shared by KL both ways
+(the reverse pair is the same one, swapped), JS and ln p(target).
 - top-1 agreement: the index of the largest logit (probability) is the same
   in both rows; where several classes tie for the largest, the first one
   counts (as NumPy's and PyTorch's argmax and llama.cpp's report).
@@ -27,8 +31,14 @@ import numpy.typing as npt
 from nncalc.core.arrays import DEFAULT_TOL, FloatArray, IntArray
 from nncalc.core.distribution import class_indices, validate_distribution
 from nncalc.core.divergence import js_rows, kl_rows
-from nncalc.core.from_logits import js_logits_rows, kl_logits_rows
-from nncalc.core.softmax import log_softmax
+from nncalc.core.from_logits import (
+    js_pair_rows,
+    kl_logits_rows,
+    kl_pair_rows,
+    logit_pair,
+    swapped,
+)
+from nncalc.core.softmax import check_logits
 from nncalc.errors import NncalcError, plural
 
 __all__ = ["DEFAULT_OPERANDS", "Operands", "RowComparison", "compare_rows", "kl_logits"]
@@ -116,17 +126,19 @@ def compare_rows(
     if probs:
         return _from_probabilities(base, new, indices, tol, normalize, names)
     with operand(names.base):
-        log_p = np.asarray(log_softmax(base), dtype=np.float64)
+        check_logits(base)
     with operand(names.new):
-        log_q = np.asarray(log_softmax(new), dtype=np.float64)
-    kl = kl_logits(base, new)
-    kl_reverse = kl_logits(new, base)
-    js = js_logits_rows(base, new)
+        check_logits(new)
+    pair = logit_pair(base, new)
+    kl = kl_pair_rows(pair)
+    kl_reverse = kl_pair_rows(swapped(pair))
+    js = js_pair_rows(pair)
     agree = np.argmax(base, axis=-1) == np.argmax(new, axis=-1)
     if indices is None:
         return RowComparison(kl, kl_reverse, js, agree, None, None)
     each = np.arange(len(base))
-    return RowComparison(kl, kl_reverse, js, agree, log_p[each, indices], log_q[each, indices])
+    log_p, log_q = pair.p.high[each, indices], pair.q.high[each, indices]
+    return RowComparison(kl, kl_reverse, js, agree, log_p, log_q)
 
 
 def _targets(target: npt.ArrayLike, rows: int, classes: int) -> IntArray:

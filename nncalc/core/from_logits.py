@@ -37,7 +37,7 @@ from nncalc.core.log_space import (
     probabilities,
     underflowed,
 )
-from nncalc.core.numerics import js_excess, row_sums, two_sum
+from nncalc.core.numerics import JS_NEAR, js_excess, row_sums, two_difference, two_sum
 from nncalc.core.softmax import log_softmax
 from nncalc.core.special import expm1_minus_x
 
@@ -49,6 +49,7 @@ __all__ = [
     "kl_logits_rows",
     "kl_pair_rows",
     "logit_pair",
+    "swapped",
     "xent_logits_rows",
 ]
 
@@ -92,6 +93,15 @@ def logit_pair(
     return LogitPair(p, q, ratio, masked)
 
 
+def swapped(pair: LogitPair) -> LogitPair:
+    """The pair of (Q, P): the same rows, the log-ratio negated.
+
+    Bit for bit what :func:`logit_pair` gives with its arguments swapped
+    (every step of the ratio is negated exactly), without computing again.
+    """
+    return LogitPair(pair.q, pair.p, -pair.ratio, pair.masked)
+
+
 def _log_ratio(
     z: FloatArray,
     w: FloatArray,
@@ -113,7 +123,7 @@ def _log_ratio(
     """
     with np.errstate(invalid="ignore", over="ignore"):
         top_high, top_low = two_sum(np.max(w, axis=-1), -np.max(z, axis=-1))
-        x, low = two_sum(w, -z)
+        x, low = two_difference(w, z)
         x -= top_high[:, None]
         low -= top_low[:, None]
         x += low
@@ -151,7 +161,7 @@ def kl_pair_rows(pair: LogitPair) -> FloatArray:
         terms = expm1_minus_x(x)
         terms *= p
         lifted = _rising_terms(terms, p, pair)
-        rows, columns = underflowed(pair.p.high, x < -1.0)
+        rows, columns = underflowed(pair.p.high, lambda: x < -1.0)
         if len(rows):
             high, low = pair.p.exact_at(rows, columns)
             terms[rows, columns] = log_product(high, low, expm1_minus_x(x[rows, columns]))
@@ -248,14 +258,33 @@ def _mass_excess(x: FloatArray, p: FloatArray, q: FloatArray) -> FloatArray:
 
 
 def _js_sums(x: FloatArray, p: FloatArray, q: FloatArray) -> FloatArray:
-    size = np.abs(x)
+    half = np.abs(x)
+    half *= 0.5
     with np.errstate(invalid="ignore"):
-        small = np.exp(-size)  # the smaller of p/q and q/p
-        up = 2.0 / (1.0 + small)
-        terms = (p + q) * js_excess(np.tanh(0.5 * size), up, small * up)
-    terms[np.isnan(size)] = 0.0  # masked in both rows
-    result: FloatArray = np.minimum(np.maximum(0.25 * row_sums(terms), 0.0), LOG_2)
+        terms = p + q
+        terms *= _js_excess_of_half(half)
+    sums = row_sums(terms)
+    if np.isnan(sums).any():
+        terms[np.isnan(half)] = 0.0  # masked in both rows
+        sums = row_sums(terms)
+    result: FloatArray = np.minimum(np.maximum(0.25 * sums, 0.0), LOG_2)
     return result
+
+
+def _js_excess_of_half(half: FloatArray) -> FloatArray:
+    """g(a) of :func:`~nncalc.core.numerics.js_excess` at a = tanh(h), h = |x| / 2.
+
+    arctanh(a) is h itself (exact, where arctanh of the rounded a is not);
+    1 + a and 1 - a = 2 e^-|x| / (1 + e^-|x|) without cancellation are
+    formed only when some a is in the range of the far form.
+    """
+    with np.errstate(invalid="ignore", over="ignore"):
+        a = np.tanh(half)
+        if not np.any(a > JS_NEAR):
+            return js_excess(a, a, a, atanh=half)  # 1 +- a unused below JS_NEAR
+        small = np.exp(-2.0 * half)  # the smaller of p/q and q/p
+        up = 2.0 / (1.0 + small)
+        return js_excess(a, up, small * up, atanh=half)
 
 
 def js_logits_rows(
@@ -278,7 +307,7 @@ def _weighted_logs(p: LogSoftmax, factor: FloatArray) -> FloatArray:
     """
     with np.errstate(invalid="ignore"):
         terms = np.where(p.high > -np.inf, p.probabilities() * factor, 0.0)
-    rows, columns = underflowed(p.high, factor > 0)
+    rows, columns = underflowed(p.high, lambda: factor > 0)
     if len(rows):
         high, low = p.exact_at(rows, columns)
         terms[rows, columns] = log_product(high, low, factor[rows, columns])

@@ -10,6 +10,7 @@ parts. NumPy only.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,8 +45,12 @@ class LogSoftmax:
     temperature: float
 
     def probabilities(self) -> FloatArray:
-        """e^(high + low): softmax(z / T) to a few ulp."""
-        return probabilities(self.high, self.low)
+        """e^(high + low): softmax(z / T) to a few ulp (computed once; do not modify it)."""
+        cached: FloatArray | None = self.__dict__.get("_probabilities")
+        if cached is None:
+            cached = probabilities(self.high, self.low)
+            object.__setattr__(self, "_probabilities", cached)  # a cache, not a field
+        return cached
 
     def broadcast(self, rows: int) -> LogSoftmax:
         """The same single row repeated ``rows`` times (read-only views)."""
@@ -116,16 +121,19 @@ def probabilities(high: FloatArray, low: FloatArray | None) -> FloatArray:
     return p
 
 
-def underflowed(log_weight: FloatArray, where: npt.NDArray[np.bool_]) -> tuple[IntArray, IntArray]:
-    """(rows, columns) within ``where`` whose weight e^(log_weight) is below the normal range.
+def underflowed(
+    log_weight: FloatArray, where: Callable[[], npt.NDArray[np.bool_]]
+) -> tuple[IntArray, IntArray]:
+    """(rows, columns) within ``where()`` whose weight e^(log_weight) is below the normal range.
 
     There e^(log_weight) has lost bits or is 0, so a term weight * factor
-    is formed as :func:`log_product` instead.
+    is formed as :func:`log_product` instead. ``where`` is called only when
+    some weight is that small (one pass over the rows otherwise).
     """
     if not np.min(log_weight) < LOG_TINY:
         none = np.zeros(0, dtype=np.intp)
         return none, none
-    rows, columns = np.nonzero(where & (log_weight < LOG_TINY) & (log_weight > -np.inf))
+    rows, columns = np.nonzero(where() & (log_weight < LOG_TINY) & (log_weight > -np.inf))
     return rows, columns
 
 

@@ -78,6 +78,21 @@ def two_sum(a: FloatArray, b: FloatArray) -> tuple[FloatArray, FloatArray]:
     return s, e
 
 
+def two_difference(a: FloatArray, b: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """(d, e) with d = fl(a - b) and d + e = a - b exactly: :func:`two_sum` of a and -b.
+
+    The same values (both are exact), without forming -b: for arrays, six
+    passes in place on two temporaries.
+    """
+    d = a - b
+    virtual_b = d - a  # -b as the sum saw it
+    e = d - virtual_b
+    np.subtract(a, e, out=e)
+    virtual_b += b  # -(-b - virtual): the error of the second operand, negated
+    e -= virtual_b
+    return d, e
+
+
 def _split(a: FloatArray) -> tuple[FloatArray, FloatArray]:
     c = _SPLITTER * a
     high = c - (c - a)
@@ -122,15 +137,25 @@ def kl_excess_near(d: FloatArray) -> FloatArray:
     return result
 
 
-def js_excess(a: FloatArray, up: FloatArray, down: FloatArray) -> FloatArray:
+def js_excess(
+    a: FloatArray, up: FloatArray, down: FloatArray, atanh: FloatArray | None = None
+) -> FloatArray:
     """g(a) = (1 + a) log(1 + a) + (1 - a) log(1 - a) for 0 <= a <= 1.
 
     ``up`` and ``down`` are 1 + a and 1 - a computed without cancellation by
-    the caller (1 - a loses all its digits when computed from a near 1).
-    g(0) = 0, g(1) = 2 log 2, g >= 0; a few ulp relative (see JS_NEAR).
+    the caller (1 - a loses all its digits when computed from a near 1);
+    ``atanh``, when given, is arctanh(a) known more exactly (from logits:
+    half the log-ratio). g(0) = 0, g(1) = 2 log 2, g >= 0; a few ulp
+    relative (see JS_NEAR). The far form is evaluated only where a > JS_NEAR.
     """
     with np.errstate(divide="ignore", invalid="ignore"):
-        near = 2.0 * a * np.arctanh(a) + np.log1p(-(a * a))
-        far = up * np.log(up) + np.where(down > 0, down * np.log(down), 0.0)
-    result: FloatArray = np.maximum(np.where(a <= JS_NEAR, near, far), 0.0)
-    return result
+        result = np.arctanh(a) if atanh is None else atanh * 1.0
+        result *= a
+        result *= 2.0
+        result += np.log1p(-(a * a))
+        far = np.flatnonzero(a > JS_NEAR)
+        if len(far):
+            high, low = up.ravel().take(far), down.ravel().take(far)
+            far_values = high * np.log(high) + np.where(low > 0, low * np.log(low), 0.0)
+            result.ravel()[far] = far_values
+    return np.maximum(result, 0.0, out=result)

@@ -18,6 +18,10 @@ def check_logits(logits: FloatArray) -> None:
     The error names the row (and column, for NaN), 1-based. +-inf elsewhere
     is allowed: -inf masks a class, +inf takes all the probability.
     """
+    with np.errstate(invalid="ignore", over="ignore"):
+        total = np.sum(logits)
+    if np.isfinite(total):  # one pass: no NaN, and no -inf row, anywhere
+        return
     nan = np.isnan(logits)
     if nan.any():
         row, column = _first(nan)

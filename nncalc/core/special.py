@@ -32,9 +32,14 @@ def expm1_minus_x(x: npt.ArrayLike) -> FloatArray:
     x > ~709.78, like exp.
     """
     values = np.asarray(x, dtype=np.float64)
+    if values.size == 0:
+        return np.zeros(values.shape)
+    top, bottom = float(np.max(values)), float(np.min(values))  # NaN: neither test holds
+    if top <= SERIES_RADIUS and bottom >= -SERIES_RADIUS:
+        # nothing for expm1: the series alone (KL of nearly equal rows)
+        series = _series(values, max(top, -bottom))
+        return np.maximum(series, 0.0, out=series)
     near = (values <= SERIES_RADIUS) & (values >= -SERIES_RADIUS)
-    if near.all():  # nothing for expm1: the series alone (KL of nearly equal rows)
-        return np.maximum(_series(values), 0.0)
     with np.errstate(over="ignore", invalid="ignore"):
         result = np.asarray(np.expm1(values), dtype=np.float64)
         result -= values
@@ -45,9 +50,10 @@ def expm1_minus_x(x: npt.ArrayLike) -> FloatArray:
     return np.maximum(result, 0.0, out=result)
 
 
-def _series(small: FloatArray) -> FloatArray:
+def _series(small: FloatArray, largest: float | None = None) -> FloatArray:
     """x^2 sum_k x^k / (k + 2)! for |x| <= 1, with as many terms as the largest |x| needs."""
-    largest = float(np.max(np.abs(small))) if small.size else 0.0
+    if largest is None:
+        largest = float(np.max(np.abs(small))) if small.size else 0.0
     terms = next((k + 1 for k, radius in enumerate(_RADII) if largest <= radius), 24)
     series = np.full(small.shape, _COEFFICIENTS[terms - 1])
     for coefficient in reversed(_COEFFICIENTS[: terms - 1]):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import mmap
 from collections.abc import Callable, Sequence
-from typing import Any, BinaryIO, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -16,11 +17,17 @@ from nncalc.errors import NncalcError
 from nncalc.io.reader import CHUNK_ROWS, Chunk
 from nncalc.io.tensor_files import Layout
 
+if TYPE_CHECKING:  # imported when a file is first read ahead (start-up time)
+    from concurrent.futures import Future, ThreadPoolExecutor
+
 # A chunk holds at most this many values unless asked for more: 8 MB of float64
 # (8 rows of a 128,256-class vocabulary), so memory stays flat at any width. The
 # math makes about a dozen temporaries of a chunk's size (compare: peak RSS 690 MB
 # with 4M values at 128,256 classes, 210 MB with 1M, and no slower).
 CHUNK_VALUES = 1 << 20
+
+# Files of at least this many values are read a chunk ahead (see FileRows.fill).
+READ_AHEAD_VALUES = 4 * CHUNK_VALUES
 
 
 class TensorReader:
@@ -163,29 +170,74 @@ class FileRows(TensorReader):
         super().__init__(operand, source, layout.shape, one_per_row=one_per_row, on_read=on_read)
         self.handle = handle
         self.layout = layout
-        self._raw = bytearray()
-        self._wide: npt.NDArray[np.uint32] | None = None
         self._map: mmap.mmap | None = None
         self._mapped: npt.NDArray[Any] | None = None
+        # Read ahead: the next chunk is read on a thread of its own while the
+        # current one is computed, into the spare buffers (swapped each fill).
+        self._current, self._spare = _Buffers(), _Buffers()
+        self._ahead: Future[FloatArray] | None = None
+        self._ahead_rows: tuple[int, int] = (-1, -1)  # (first row, rows) being read ahead
+        self._reader: ThreadPoolExecutor | None = None
 
-    def _read_rows(self, first: int, out: FloatArray) -> None:
-        try:
-            if self.layout.fortran:
-                raw = self._gather(first, len(out))
-            else:
-                raw = self._read_raw(first * self.columns, out.size)
-        except OSError as error:
-            raise self.error(f"cannot read: {error.strerror or error}") from None
-        self._widen(raw, out.reshape(-1))
+    def fill(self, limit: int | None = None) -> None:
+        """Read the next chunk (see TensorReader.fill), and start reading the one after.
+
+        A large C-order file is read a chunk ahead on a thread of its own
+        (NumPy and file reads release the GIL), so reading overlaps the math
+        on the chunk handed out; a read's error surfaces at the fill that
+        hands out its rows, as without reading ahead.
+        """
+        if self.pending:
+            return
+        if self.done:
+            self.close()
+            return
+        count = min(self.rows - self._filled, limit if limit and limit > 0 else self.default_rows())
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and self._ahead_rows == (self._filled, count):
+            out = ahead.result()  # the read's error, if any, is raised here
+            self._current, self._spare = self._spare, self._current
+        else:
+            if ahead is not None:
+                _wait(ahead)  # one read of the file at a time
+            out = self._read(self._current, self._filled, count)
         if self.on_read is not None:
             self.on_read(out.size * self.layout.dtype.itemsize)
+        self._pending_lines = None
+        self._pending = out
+        self._filled += count
+        if self.done:
+            self.close()  # the chunks' values live in our own buffers, not in the file
+        elif not self.layout.fortran and self.rows * self.columns >= READ_AHEAD_VALUES:
+            following = min(self.rows - self._filled, count)
+            if self._reader is None:
+                from concurrent.futures import ThreadPoolExecutor
 
-    def _read_raw(self, start: int, count: int) -> npt.NDArray[Any]:
+                self._reader = ThreadPoolExecutor(1, thread_name_prefix="nncalc-read")
+            self._ahead_rows = (self._filled, following)
+            self._ahead = self._reader.submit(self._read, self._spare, self._filled, following)
+
+    def _read(self, buffers: _Buffers, first: int, count: int) -> FloatArray:
+        """Rows ``first`` (0-based) on, ``count`` of them, read into ``buffers``."""
+        if buffers.values is None or len(buffers.values) < count:
+            buffers.values = np.empty((count, self.columns))
+        out = buffers.values[:count]
+        try:
+            if self.layout.fortran:
+                raw = self._gather(first, count)
+            else:
+                raw = self._read_raw(first * self.columns, out.size, buffers)
+        except OSError as error:
+            raise self.error(f"cannot read: {error.strerror or error}") from None
+        self._widen(raw, out.reshape(-1), buffers)
+        return out
+
+    def _read_raw(self, start: int, count: int, buffers: _Buffers) -> npt.NDArray[Any]:
         """Elements ``start`` to ``start + count`` of the tensor, as stored."""
         nbytes = count * self.layout.dtype.itemsize
-        if len(self._raw) < nbytes:
-            self._raw = bytearray(nbytes)
-        view = memoryview(self._raw)[:nbytes]
+        if len(buffers.raw) < nbytes:
+            buffers.raw = bytearray(nbytes)
+        view = memoryview(buffers.raw)[:nbytes]
         self.handle.seek(self.layout.offset + start * self.layout.dtype.itemsize)
         readinto = cast("io.BufferedReader", self.handle).readinto
         got = 0
@@ -194,7 +246,7 @@ class FileRows(TensorReader):
             if not more:
                 raise self.error("truncated: the file ended before its last row (was it changed?)")
             got += more
-        return np.frombuffer(self._raw, self.layout.dtype, count)
+        return np.frombuffer(buffers.raw, self.layout.dtype, count)
 
     def _gather(self, first: int, count: int) -> npt.NDArray[Any]:
         """Rows of a Fortran-order tensor, gathered from a memory map."""
@@ -217,26 +269,49 @@ class FileRows(TensorReader):
             self._map.madvise(release)  # the pages stay in the page cache, not in our RSS
         return rows.reshape(-1)
 
-    def _widen(self, raw: npt.NDArray[Any], flat: FloatArray) -> None:
+    def _widen(self, raw: npt.NDArray[Any], flat: FloatArray, buffers: _Buffers) -> None:
         # A signalling NaN in the file raises "invalid" as it is widened: it stays a NaN.
         with np.errstate(invalid="ignore"):
             if not self.layout.bfloat16:
                 np.copyto(flat, raw)
                 return
             # bfloat16 is the high half of a float32: shifting the bits up widens it exactly.
-            if self._wide is None or self._wide.size < raw.size:
-                self._wide = np.empty(raw.size, np.uint32)
-            wide = self._wide[: raw.size]
+            if buffers.wide is None or buffers.wide.size < raw.size:
+                buffers.wide = np.empty(raw.size, np.uint32)
+            wide = buffers.wide[: raw.size]
             np.copyto(wide, raw)
             np.left_shift(wide, 16, out=wide)
             np.copyto(flat, wide.view(np.float32))
 
     def close(self) -> None:
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            _wait(ahead)
+        if self._reader is not None:
+            self._reader.shutdown(wait=True)
+            self._reader = None
         self._mapped = None
         if self._map is not None:
             self._map.close()
             self._map = None
         self.handle.close()
+
+
+class _Buffers:
+    """A chunk's reused buffers: float64 rows, the bytes as stored, bfloat16 widened to 32 bits."""
+
+    __slots__ = ("raw", "values", "wide")
+
+    def __init__(self) -> None:
+        self.values: FloatArray | None = None
+        self.raw = bytearray()
+        self.wide: npt.NDArray[np.uint32] | None = None
+
+
+def _wait(future: Future[FloatArray]) -> None:
+    """Wait for a read that is no longer wanted; its error, if any, is dropped."""
+    with contextlib.suppress(Exception):  # the rows it read are not used
+        future.result()
 
 
 class ArrayRows(TensorReader):

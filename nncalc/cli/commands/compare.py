@@ -12,6 +12,7 @@ from nncalc.cli.options import (
     FormatOpt,
     MaskOpt,
     NormalizeOpt,
+    OutputOpt,
     TolOpt,
     operand,
     table_options,
@@ -62,6 +63,7 @@ def compare(
     target: TargetOpt = None,
     mask: MaskOpt = None,
     gate: GateOpt = None,
+    output: OutputOpt = None,
     fmt: FormatOpt = Format.auto,
     digits: DigitsOpt = None,
     *,
@@ -71,7 +73,9 @@ def compare(
 
     Rows of BASE and NEW are the same positions run through two models (a
     tensor of shape (..., C) is rows over its last axis). Statistics are in
-    nats; their names are the keys of --format json and of --gate.
+    nats; their names are the keys of --format json and of --gate. -o
+    writes every row's kl, kl_reverse, js, top1_agree (and, with --target,
+    ln_p_base, ln_p_new, dp) to a file.
 
     Example: nncalc compare "2,1,0" "2,1,0.5" --target 0 --gate 'kl.max<=0.1'
     """
@@ -85,5 +89,6 @@ def compare(
         tol=tol,
         normalize=normalize,
         table=table,
+        path=output,
     )
     run_record(step, fmt, digits)

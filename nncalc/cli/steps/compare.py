@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nncalc.cli.pipeline import RecordStep, open_operands, read
-from nncalc.core.compare import CompareAccumulator, CompareReport, Operands
+from nncalc.cli.pipeline import RecordStep, leading_shape, open_file, open_operands, read
+from nncalc.core.compare import CompareAccumulator, CompareReport, Operands, RowComparison
 from nncalc.core.compare_report import TARGET_STATISTICS
 from nncalc.core.gates import Gate, parse_gate
+from nncalc.core.parallel import reuse_freed_memory
 from nncalc.errors import CheckFailed, NncalcError, plural
 from nncalc.io.reader import Chunk
 from nncalc.output.spec import Output
@@ -71,6 +72,7 @@ class Comparison(RecordStep):
         tol: float,
         normalize: bool,
         table: TableInput | None = None,
+        path: str | None = None,
     ) -> None:
         if normalize and not probs:
             raise NncalcError(
@@ -86,9 +88,10 @@ class Comparison(RecordStep):
         self.masked = mask is not None
         self.probs, self.tol, self.normalize = probs, tol, normalize
         self.table = table
+        self.path = path
 
     def report(self, output: Output) -> CompareReport:
-        """Read every row of the operands, a chunk at a time, into the report."""
+        """Read every row of the operands, a chunk at a time, into the report (and the file)."""
         per_row = (NAMES.target, NAMES.mask)
         operands = open_operands(self.operands, output.env, per_row=per_row, table=self.table)
         accumulator = CompareAccumulator(
@@ -98,18 +101,34 @@ class Comparison(RecordStep):
             normalize=self.normalize,
             names=NAMES,
         )
-        for chunks in read(operands):
-            rows = max(len(chunk) for chunk in chunks)
-            base, new, *rest = chunks
-            target = one_column(rest.pop(0), "class index") if self.targets else None
-            mask = one_column(rest.pop(0), "mask entry (0 or 1)") if self.masked else None
-            accumulator.add(
-                _rows(base, rows),
-                _rows(new, rows),
-                None if target is None else _rows(target, rows)[:, 0],
-                None if mask is None else _rows(mask, rows)[:, 0],
-            )
-        return accumulator.report()
+        file = None
+        if self.path is not None:
+            shape = None if self.masked else leading_shape(operands[:2])
+            columns = ROW_COLUMNS + (TARGET_COLUMNS if self.targets else [])
+            file = open_file(self.path, "compare", columns, shape, output.digits)
+        try:
+            for chunks in read(operands):
+                rows = max(len(chunk) for chunk in chunks)
+                base, new, *rest = chunks
+                reuse_freed_memory(base.values.size)
+                target = one_column(rest.pop(0), "class index") if self.targets else None
+                mask = one_column(rest.pop(0), "mask entry (0 or 1)") if self.masked else None
+                kept = accumulator.add(
+                    _rows(base, rows),
+                    _rows(new, rows),
+                    None if target is None else _rows(target, rows)[:, 0],
+                    None if mask is None else _rows(mask, rows)[:, 0],
+                )
+                if file is not None and len(kept.kl):
+                    file.write(row_matrix(kept))
+            report = accumulator.report()
+            if file is not None:
+                file.close()
+        except BaseException:
+            if file is not None:
+                file.abort()
+            raise
+        return report
 
     def write(self, output: Output) -> None:
         from nncalc.output.reports.compare import write_report
@@ -117,6 +136,20 @@ class Comparison(RecordStep):
         report = self.report(output)
         write_report(report, output)
         check_gates(self.gates, report)
+
+
+# The columns of -o/--output: one row per compared row.
+ROW_COLUMNS = ["kl", "kl_reverse", "js", "top1_agree"]
+TARGET_COLUMNS = ["ln_p_base", "ln_p_new", "dp"]
+
+
+def row_matrix(rows: RowComparison) -> np.ndarray:
+    """The per-row results as the columns of -o (top1_agree as 1.0 or 0.0)."""
+    columns = [rows.kl, rows.kl_reverse, rows.js, rows.top1_agree.astype(np.float64)]
+    if rows.log_p_base is not None and rows.log_p_new is not None:
+        dp = np.exp(rows.log_p_new) - np.exp(rows.log_p_base)
+        columns += [rows.log_p_base, rows.log_p_new, dp]
+    return np.column_stack(columns)
 
 
 def _rows(chunk: Chunk, rows: int) -> np.ndarray:

@@ -13,6 +13,7 @@ from nncalc.core.arrays import FloatArray
 from nncalc.core.distribution import as_distribution, pair_rows, validate_distribution
 from nncalc.core.divergence import entropy_rows, js_rows, kl_rows
 from nncalc.core.from_logits import entropy_logits_rows, js_logits_rows, kl_logits_rows
+from nncalc.core.parallel import map_rows, reuse_freed_memory
 from nncalc.core.softmax import check_logits, log_softmax, softmax
 from nncalc.errors import NncalcError, plural
 from nncalc.io.reader import Chunk
@@ -75,6 +76,17 @@ def same_width(chunks: Sequence[Chunk]) -> None:
             f"{width}; they must have the same length",
             operand=mismatch.operand,
         )
+
+
+def in_tasks(function: Callable[[slice], FloatArray], rows: FloatArray) -> FloatArray:
+    """``function`` over slices of a few rows on every thread, joined in row order.
+
+    The slices depend only on the rows' width, so the result is the same bit
+    for bit on any number of threads (see nncalc.core.parallel).
+    """
+    reuse_freed_memory(rows.size)
+    parts = map_rows(function, len(rows), rows.shape[1])
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 def shown(row: FloatArray) -> FloatArray:
@@ -160,10 +172,11 @@ class Divergence(ScalarStep):
         if self.how.logits:  # in log space: finite and exact at any logit gap
             p, q = pair_rows(self.how.logits_of(p_chunk), self.how.logits_of(q_chunk))
             self.last = (p[-1], q[-1])
-            return self.from_logits(p, q, self.how.temperature), None
+            temperature = self.how.temperature
+            return in_tasks(lambda part: self.from_logits(p[part], q[part], temperature), p), None
         p, q = pair_rows(self.how.rows(p_chunk), self.how.rows(q_chunk))
         self.last = (p[-1], q[-1])
-        return self.divergence(p, q), None
+        return in_tasks(lambda part: self.divergence(p[part], q[part]), p), None
 
     def tables(
         self, value: float, names: list[str] | None, output: Output, base: Base
@@ -195,10 +208,13 @@ class Entropy(ScalarStep):
         if self.how.logits:  # in log space
             logits = self.how.logits_of(chunks[0])
             self.last = logits[-1]
-            return entropy_logits_rows(logits, self.how.temperature), None
+            temperature = self.how.temperature
+            return in_tasks(
+                lambda part: entropy_logits_rows(logits[part], temperature), logits
+            ), None
         rows = self.how.rows(chunks[0])
         self.last = rows[-1]
-        return entropy_rows(rows), None
+        return in_tasks(lambda part: entropy_rows(rows[part]), rows), None
 
     def tables(
         self, value: float, names: list[str] | None, output: Output, base: Base

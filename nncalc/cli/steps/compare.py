@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nncalc.cli.pipeline import RecordStep, leading_shape, open_file, open_operands, read
+from nncalc.cli.pipeline import RecordStep, leading_shape, open_operands, read
 from nncalc.core.compare import CompareAccumulator, CompareReport, Operands, RowComparison
 from nncalc.core.compare_report import TARGET_STATISTICS
 from nncalc.core.gates import Gate, parse_gate
@@ -105,7 +105,15 @@ class Comparison(RecordStep):
         if self.path is not None:
             shape = None if self.masked else leading_shape(operands[:2])
             columns = ROW_COLUMNS + (TARGET_COLUMNS if self.targets else [])
-            file = open_file(self.path, "compare", columns, shape, output.digits)
+            from nncalc.output.files import open_output  # only with -o
+
+            file = open_output(
+                self.path,
+                name="compare",
+                columns=columns,
+                leading_shape=shape,
+                digits=output.digits,
+            )
         try:
             for chunks in read(operands):
                 rows = max(len(chunk) for chunk in chunks)

@@ -7,7 +7,8 @@ comma-separated list of items, as csvkit's ``-c`` and ``cut -f`` take them:
 - ``3-12``, ``3-``, ``-4``: a range of positions (both ends included);
 - ``p_*``, ``logit_?``: every column whose name matches the glob, in file order;
 - ``cat``: the column of that name; a name holding a comma is written in
-  double quotes (``'"a,b",c'``).
+  double quotes (``'"a,b",c'``), and a quoted item is always a name
+  (``'"3"'``: the column named 3; ``'"p_*"'``: no glob).
 
 Names need a header; positions work with or without one.
 """
@@ -70,11 +71,11 @@ class Columns:
     def resolve(self, spec: str, option: str) -> list[int]:
         """The 0-based columns a spec selects, in its order; each at most once."""
         items = spec_items(spec)
-        if not items or any(not item for item in items):
+        if any(not item for item, _ in items):
             raise self._error(f"{option} has an empty item", spec)
         chosen: list[int] = []
-        for item in items:
-            for column in self._item(item, option):
+        for item, quoted in items:
+            for column in self._item(item, option, quoted):
                 if column in chosen:
                     raise self._error(f"{option} selects {self.describe(column)} twice", item)
                 chosen.append(column)
@@ -85,7 +86,9 @@ class Columns:
             return f"column {column + 1}"
         return f"column {column + 1} ({self.names[column]!r})"
 
-    def _item(self, item: str, option: str) -> list[int]:
+    def _item(self, item: str, option: str, quoted: bool = False) -> list[int]:
+        if quoted:
+            return self._named(item, option)
         if POSITION.fullmatch(item):
             return [self._position(int(item), item, option)]
         span = RANGE.fullmatch(item)
@@ -104,6 +107,11 @@ class Columns:
                 hint = f"the columns are {shown_names(names)}"
                 raise self._error(f"{option}: no column name matches", item, hint)
             return matched
+        return self._named(item, option)
+
+    def _named(self, item: str, option: str) -> list[int]:
+        """The one column whose header name is ``item``."""
+        names = self._names(item, option)
         found = [i for i, name in enumerate(names) if name == item]
         if not found:
             hint = f"the columns are {shown_names(names)}"
@@ -222,12 +230,35 @@ class Columns:
         return "name every class column, or leave this one out with --columns"
 
 
-def spec_items(spec: str) -> list[str]:
-    """The comma-separated items of a column spec; double quotes protect a comma."""
-    import csv
-
-    rows = list(csv.reader([spec], skipinitialspace=True))
-    return [item.strip() for item in rows[0]] if rows else []
+def spec_items(spec: str) -> list[tuple[str, bool]]:
+    """The comma-separated items of a column spec, each with whether it was
+    written in double quotes. Quotes protect a comma (``""`` is a quote), and
+    a quoted item is always a name: ``'"3"'`` is the column named 3, never
+    the third column, and ``'"p_*"'`` no glob."""
+    items: list[tuple[str, bool]] = []
+    field: list[str] = []
+    quoted = in_quotes = False
+    index = 0
+    while index < len(spec):
+        char = spec[index]
+        if in_quotes:
+            if char == '"' and spec.startswith('"', index + 1):
+                field.append('"')
+                index += 1
+            elif char == '"':
+                in_quotes = False
+            else:
+                field.append(char)
+        elif char == ",":
+            items.append(("".join(field).strip(), quoted))
+            field, quoted = [], False
+        elif char == '"' and not "".join(field).strip():
+            field, in_quotes, quoted = [], True, True
+        else:
+            field.append(char)
+        index += 1
+    items.append(("".join(field).strip(), quoted))
+    return items
 
 
 def class_indices(

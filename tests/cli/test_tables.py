@@ -185,6 +185,20 @@ def test_softmax_ids_in_every_format(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("name", ["1", "a*", "2-3"])
+def test_an_id_column_named_like_a_position_or_glob_is_dropped_from_q_by_name(
+    tmp_path: Path, name: str
+) -> None:
+    """Q's id column is found by P's header name, quoted: never read as a
+    position, range or glob that would pick one of Q's classes."""
+    p = write(tmp_path / "p.csv", f"{quoted(name)},a,b\nx,0.5,0.5\ny,0.9,0.1\n")
+    q = write(tmp_path / "q.csv", f"a,{quoted(name)},b\n0.4,x,0.6\n0.9,y,0.1\n")
+    spec = quoted(name)
+    got = ok("kl", p, q, "--header", "--id", spec, "-r", "none", "-f", "csv")
+    want = ok("kl", "0.5,0.5", "0.4,0.6")
+    assert got.splitlines()[1:] == [f"x,{want.strip()}", "y,0.0"]
+
+
 def test_a_row_without_its_id_names_the_line(tmp_path: Path) -> None:
     p = write(tmp_path / "p.csv", "id,a,b\nr1,0.5,0.5\n,0.5,0.5\n")
     line = one_line_error(run("entropy", p, "--id", "id"))

@@ -41,6 +41,17 @@ def test_a_name_with_a_comma_is_quoted_in_the_spec() -> None:
     assert labels('id,"a,b",c\nx,1,2\n', columns='"a,b",c') == ["a,b", "c"]
 
 
+def test_a_quoted_item_is_always_a_name_never_a_position_range_or_glob() -> None:
+    table = '3,p_*,a"b,1-2\n0.1,0.2,0.3,0.4\n'
+    assert labels(table, columns='"1-2","3"', header=True) == ["1-2", "3"]
+    assert rows(table, columns='"p_*"', header=True) == [[0.2]]
+    assert rows(table, columns='"a""b"', header=True) == [[0.3]]
+    assert rows(table, columns='3, "3"', header=True) == [[0.3, 0.1]]
+    assert error(table, columns='"4"', header=True).startswith(
+        "P: '4': --columns names no column of the header"
+    )
+
+
 def test_unselected_columns_may_hold_anything() -> None:
     assert rows("x,a,y,b\nfoo,1,,2\nbar baz,3,?,4\n", columns="a,b") == [[1.0, 2.0], [3.0, 4.0]]
 

@@ -51,4 +51,7 @@ def with_ids(table: Table, names: Sequence[str], ids: Ids) -> Table:
     """A per-row table with the id columns inserted after its first (row) column."""
     rows = [[row[0], *row_ids, *row[1:]] for row, row_ids in zip(table.rows, ids, strict=False)]
     columns = [table.columns[0], *names, *table.columns[1:]]
-    return Table(table.title, columns, rows, table.caption)
+    texts = frozenset(range(1, 1 + len(names))) | {
+        i + len(names) if i > 0 else i for i in table.text_columns
+    }
+    return Table(table.title, columns, rows, table.caption, texts)

@@ -35,12 +35,19 @@ class Table:
     """A table for people: formatted cells; drawn by :mod:`nncalc.output.tables`."""
 
     def __init__(
-        self, title: str, columns: list[str], rows: Cells, caption: str | None = None
+        self,
+        title: str,
+        columns: list[str],
+        rows: Cells,
+        caption: str | None = None,
+        text_columns: frozenset[int] = frozenset(),
     ) -> None:
         self.title = title
         self.columns = columns
         self.rows = rows
         self.caption = caption
+        # Columns of text from the data (ids), left-aligned whatever their name.
+        self.text_columns = text_columns
 
 
 class Format(str, Enum):

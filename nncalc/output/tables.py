@@ -68,6 +68,7 @@ def _visible(item: Table) -> Table:
         columns=[visible_controls(column) for column in item.columns],
         rows=rows,
         caption=None if item.caption is None else visible_controls(item.caption),
+        text_columns=item.text_columns,
     )
 
 
@@ -85,7 +86,8 @@ def _table(item: Table, fancy: bool, width: int) -> RichTable:
     """
     shown = list(range(len(item.columns)))
     numeric = [
-        i > 0 and c not in ("label", "class", "quantity") for i, c in enumerate(item.columns)
+        i > 0 and c not in ("label", "class", "quantity") and i not in item.text_columns
+        for i, c in enumerate(item.columns)
     ]
     words = [_unbreakable(column) for column in item.columns]
     widths: dict[int, int] = {}

@@ -433,3 +433,10 @@ def test_columns_of_a_tensor_is_an_error(tmp_path: Path) -> None:
     np.save(tmp_path / "z.npy", np.zeros((2, 3), dtype=np.float32))
     line = one_line_error(run("softmax", f"@{tmp_path / 'z.npy'}", "-c", "1-2"))
     assert "--columns" in line and "LOGITS is a tensor file" in line
+
+
+def test_ids_are_left_aligned_text_in_tables(tmp_path: Path) -> None:
+    p = write(tmp_path / "p.csv", "sample,a,b\nfirst,0.5,0.5\nsecond-long,0.9,0.1\n")
+    table = ok("entropy", p, "--id", "sample", "-f", "table")
+    assert "| 1   | first       |  0.6931 |" in table
+    assert "| 2   | second-long |  0.3251 |" in table

@@ -61,12 +61,21 @@ MinOpt = Annotated[
         metavar="X",
     ),
 ]
+
+
+def operand_option(*flags: str, help: str, **more: Any) -> Any:
+    """An option whose value may be an @file (an operand, or --labels' names).
+
+    <Tab> after an ``@`` completes file names, as for :func:`operand`.
+    """
+    return typer.Option(*flags, help=help, autocompletion=complete_at_path, **more)
+
+
 MaskOpt = Annotated[
     str | None,
-    typer.Option(
+    operand_option(
         "--mask",
         metavar="M",
-        autocompletion=complete_at_path,
         help="0 or 1 per row: rows marked 0 (padding) are left out of the results and "
         "every reduction. A vector, '-' (stdin), @file (one per line) or @mask.npy.",
         show_default=False,

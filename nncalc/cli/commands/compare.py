@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from nncalc.cli.completion import complete_at_path
 from nncalc.cli.options import (
     DigitsOpt,
     FormatOpt,
@@ -15,6 +14,7 @@ from nncalc.cli.options import (
     OutputOpt,
     TolOpt,
     operand,
+    operand_option,
     table_options,
 )
 from nncalc.cli.pipeline import run_record
@@ -34,10 +34,9 @@ ProbsOpt = Annotated[
 ]
 TargetOpt = Annotated[
     str | None,
-    typer.Option(
+    operand_option(
         "--target",
         metavar="TOKENS",
-        autocompletion=complete_at_path,
         help="The true class of each row (0-based), for perplexities and dp: "
         "@tokens.npy, @file (one per line) or a literal list.",
     ),

@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from nncalc.cli.completion import complete_at_path
-from nncalc.cli.options import DigitsOpt, FormatOpt, table_options
+from nncalc.cli.options import DigitsOpt, FormatOpt, operand_option, table_options
 from nncalc.cli.pipeline import run_record
 from nncalc.cli.steps.sgd import SgdRun, Sizes
 from nncalc.cli.table_input import TableInput
@@ -24,9 +23,8 @@ class SgdSchedule(str, Enum):
 
 DataOpt = Annotated[
     str | None,
-    typer.Option(
+    operand_option(
         "--data",
-        autocompletion=complete_at_path,
         help="Rows x1,...,xd,y (target last): @file.csv, '-' (stdin) or a literal row. "
         "Default: synthetic data.",
         metavar="@FILE|-",

@@ -6,12 +6,12 @@ from typing import Annotated
 
 import typer
 
-from nncalc.cli.completion import complete_at_path
 from nncalc.cli.options import (
     DigitsOpt,
     FormatOpt,
     TemperatureOpt,
     operand,
+    operand_option,
     output_path,
     table_options,
 )
@@ -28,11 +28,7 @@ TopOpt = Annotated[
 ]
 LabelsOpt = Annotated[
     str | None,
-    typer.Option(
-        "--labels",
-        help="Class names: a,b,c or @vocab.txt (one per line).",
-        autocompletion=complete_at_path,
-    ),
+    operand_option("--labels", help="Class names: a,b,c or @vocab.txt (one per line)."),
 ]
 OutputOpt = Annotated[
     str | None,

@@ -390,6 +390,6 @@ class RecordStep:
         raise NotImplementedError
 
 
-def run_record(step: RecordStep, fmt: Format, digits: int | None) -> None:
-    """Compute and write a one-record command for this run's terminal."""
-    step.write(Output(fmt, digits, environment.current()))
+def terminal_output(fmt: Format, digits: int | None) -> Output:
+    """``--format`` and ``--digits`` for this run's terminal (a record command's output)."""
+    return Output(fmt, digits, environment.current())

@@ -7,11 +7,10 @@ from typing import Annotated
 
 import typer
 
-from nncalc.cli.options import DigitsOpt, FormatOpt, operand_option, table_options
-from nncalc.cli.pipeline import run_record
+from nncalc.cli.options import operand_option, record_output, table_options
 from nncalc.cli.steps.sgd import SgdRun, Sizes
 from nncalc.cli.table_input import TableInput
-from nncalc.output.spec import Format
+from nncalc.output.spec import Output
 
 
 class SgdSchedule(str, Enum):
@@ -87,6 +86,7 @@ OnlineOpt = Annotated[
 
 
 @table_options(ids=False)
+@record_output
 def sgd(
     data: DataOpt = None,
     samples: SamplesOpt = None,
@@ -99,10 +99,9 @@ def sgd(
     seeds: SeedsOpt = None,
     seed: SeedOpt = None,
     online: OnlineOpt = False,
-    fmt: FormatOpt = Format.auto,
-    digits: DigitsOpt = None,
     *,
     table: TableInput,
+    out: Output,
 ) -> None:
     """Full-batch GD against mini-batch SGD on least squares: cost, loss, spread.
 
@@ -118,4 +117,4 @@ def sgd(
         seed=seed,
     )
     step = SgdRun(data, sizes, lr=lr, schedule=schedule.value, online=online, table=table)
-    run_record(step, fmt, digits)
+    step.write(out)

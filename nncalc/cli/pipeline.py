@@ -298,19 +298,15 @@ class VectorStep:
 
 
 def run_vectors(
-    step: VectorStep,
-    fmt: Format,
-    digits: int | None,
-    path: str | None = None,
-    table: TableInput | None = None,
+    step: VectorStep, output: Output, path: str | None = None, table: TableInput | None = None
 ) -> None:
     """Read, compute and write a per-row vector command (no reduction, no gate).
 
-    With ``path`` (``-o/--output``) the rows go to that file, and nothing to stdout.
+    ``output`` is :func:`terminal_output`'s. With ``path`` (``-o/--output``)
+    the rows go to that file, and nothing to stdout.
     """
-    env = environment.current()
+    env = output.env
     operands = open_operands(step.operands, env, table=table)
-    output = Output(fmt, digits, env)
     names = read_labels(step.labels) if step.labels is not None else header_labels(operands)
     id_names = output_ids(table, operands, path)
     batch = operands[0].is_batch

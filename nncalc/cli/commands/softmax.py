@@ -15,7 +15,7 @@ from nncalc.cli.options import (
     output_path,
     table_options,
 )
-from nncalc.cli.pipeline import run_vectors
+from nncalc.cli.pipeline import run_vectors, terminal_output
 from nncalc.cli.steps.distributions import Softmax
 from nncalc.cli.table_input import TableInput
 from nncalc.output.spec import Format
@@ -56,4 +56,4 @@ def softmax(
     Example: nncalc softmax "2,1,0.1" --temperature 2
     """
     step = Softmax(logits, temperature=temperature, log=log, labels=labels, top=top)
-    run_vectors(step, fmt, digits, output, table)
+    run_vectors(step, terminal_output(fmt, digits), output, table)

@@ -11,7 +11,7 @@ import typer
 
 from nncalc.cli.completion import complete_at_path
 from nncalc.cli.option_values import complete_reduction
-from nncalc.cli.pipeline import Scalars
+from nncalc.cli.pipeline import Scalars, terminal_output
 from nncalc.cli.steps.distributions import Distributions
 from nncalc.cli.table_input import TableInput
 from nncalc.core.arrays import DEFAULT_TOL
@@ -61,12 +61,21 @@ MinOpt = Annotated[
         metavar="X",
     ),
 ]
+
+
+def operand_option(*flags: str, help: str, **more: Any) -> Any:
+    """An option whose value may be an @file (an operand, or --labels' names).
+
+    <Tab> after an ``@`` completes file names, as for :func:`operand`.
+    """
+    return typer.Option(*flags, help=help, autocompletion=complete_at_path, **more)
+
+
 MaskOpt = Annotated[
     str | None,
-    typer.Option(
+    operand_option(
         "--mask",
         metavar="M",
-        autocompletion=complete_at_path,
         help="0 or 1 per row: rows marked 0 (padding) are left out of the results and "
         "every reduction. A vector, '-' (stdin), @file (one per line) or @mask.npy.",
         show_default=False,
@@ -212,6 +221,7 @@ SCALAR_OUTPUT: Group = [
     ("mask", MaskOpt, None),
     ("path", OutputOpt, None),
 ]
+RECORD_OUTPUT: Group = [("fmt", FormatOpt, Format.auto), ("digits", DigitsOpt, None)]
 DISTRIBUTION: Group = [
     ("logits", LogitsOpt, False),
     ("temperature", TemperatureOpt, 1.0),
@@ -266,6 +276,11 @@ def option_group(
 def scalar_output(command: Command) -> Command:
     """Add --reduction, --max, --min, --base, --format, --digits, --mask, -o as ``out: Scalars``."""
     return option_group(SCALAR_OUTPUT, "out", Scalars)(command)
+
+
+def record_output(command: Command) -> Command:
+    """Add --format, --digits as ``out: Output`` (for this run's terminal)."""
+    return option_group(RECORD_OUTPUT, "out", terminal_output)(command)
 
 
 def distribution_options(command: Command) -> Command:

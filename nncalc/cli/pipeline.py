@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from nncalc.cli.table_input import TableInput
     from nncalc.core.reduce import Reduction
     from nncalc.io.masks import Mask
-    from nncalc.output.files import ResultWriter
 
 OperandTexts = Sequence[tuple[str | None, str]]  # (text as given, operand name)
 ShownRows = list[tuple[FloatArray, FloatArray]]  # (input row, result row) pairs for a table
@@ -299,19 +298,15 @@ class VectorStep:
 
 
 def run_vectors(
-    step: VectorStep,
-    fmt: Format,
-    digits: int | None,
-    path: str | None = None,
-    table: TableInput | None = None,
+    step: VectorStep, output: Output, path: str | None = None, table: TableInput | None = None
 ) -> None:
     """Read, compute and write a per-row vector command (no reduction, no gate).
 
-    With ``path`` (``-o/--output``) the rows go to that file, and nothing to stdout.
+    ``output`` is :func:`terminal_output`'s. With ``path`` (``-o/--output``)
+    the rows go to that file, and nothing to stdout.
     """
-    env = environment.current()
+    env = output.env
     operands = open_operands(step.operands, env, table=table)
-    output = Output(fmt, digits, env)
     names = read_labels(step.labels) if step.labels is not None else header_labels(operands)
     id_names = output_ids(table, operands, path)
     batch = operands[0].is_batch
@@ -360,26 +355,31 @@ def vectors_to_file(step: VectorStep, operands: list[Operand], sink: VectorSink,
         raise NncalcError("applies to printed output; --output writes whole rows", operand="--top")
     from nncalc.output.files import open_output
 
+    results = result_rows(step, operands, sink.labels)
+    first = next(results, None)
+    if first is None:
+        return
+    width, values = first
+    columns = sink.column_names(width)
+    shape = leading_shape(operands)
     digits = sink.output.digits
-    file: ResultWriter | None = None
-    try:
-        for chunks in read(operands):
-            width = chunks[0].values.shape[1]
-            check_labels(sink.labels, width)
-            values = step.rows(chunks)
-            if file is None:
-                columns = sink.column_names(width)
-                shape = leading_shape(operands)
-                file = open_output(
-                    path, name=step.name, columns=columns, leading_shape=shape, digits=digits
-                )
+    # Put in place once every row is written; dropped on an error.
+    with open_output(
+        path, name=step.name, columns=columns, leading_shape=shape, digits=digits
+    ) as file:
+        file.write(values)
+        for _, values in results:
             file.write(values)
-        if file is not None:
-            file.close()
-    except BaseException:
-        if file is not None:
-            file.abort()
-        raise
+
+
+def result_rows(
+    step: VectorStep, operands: list[Operand], labels: list[str] | None
+) -> Iterator[tuple[int, FloatArray]]:
+    """Each chunk's row width (checked against the labels) and its result rows."""
+    for chunks in read(operands):
+        width = chunks[0].values.shape[1]
+        check_labels(labels, width)
+        yield width, step.rows(chunks)
 
 
 class RecordStep:
@@ -390,6 +390,6 @@ class RecordStep:
         raise NotImplementedError
 
 
-def run_record(step: RecordStep, fmt: Format, digits: int | None) -> None:
-    """Compute and write a one-record command for this run's terminal."""
-    step.write(Output(fmt, digits, environment.current()))
+def terminal_output(fmt: Format, digits: int | None) -> Output:
+    """``--format`` and ``--digits`` for this run's terminal (a record command's output)."""
+    return Output(fmt, digits, environment.current())

@@ -101,14 +101,17 @@ class TensorReader:
             self.close()
             return
         count = min(self.rows - self._filled, limit if limit and limit > 0 else self.default_rows())
+        self._pending, self._pending_lines = self._next_rows(count)
+        self._filled += count
+        if self.done:
+            self.close()  # the chunks' values live in our own buffers, not in the file
+
+    def _next_rows(self, count: int) -> tuple[FloatArray, Sequence[int] | None]:
+        """The next ``count`` rows, read into the reused buffer, and their line numbers."""
         if self._buffer is None or len(self._buffer) < count:
             self._buffer = np.empty((count, self.columns))
         out = self._buffer[:count]
-        self._pending_lines = self._read_rows(self._filled, out)
-        self._pending = out
-        self._filled += count
-        if self.done:
-            self.close()  # the chunks' values live in our own buffer, not in the file
+        return out, self._read_rows(self._filled, out)
 
     def take(self, rows: int) -> Chunk:
         """The next ``rows`` pending rows (fewer if fewer are pending)."""
@@ -179,43 +182,35 @@ class FileRows(TensorReader):
         self._ahead_rows: tuple[int, int] = (-1, -1)  # (first row, rows) being read ahead
         self._reader: ThreadPoolExecutor | None = None
 
-    def fill(self, limit: int | None = None) -> None:
-        """Read the next chunk (see TensorReader.fill), and start reading the one after.
+    def _next_rows(self, count: int) -> tuple[FloatArray, Sequence[int] | None]:
+        """The next ``count`` rows (see TensorReader.fill); starts reading the ones after.
 
         A large C-order file is read a chunk ahead on a thread of its own
         (NumPy and file reads release the GIL), so reading overlaps the math
         on the chunk handed out; a read's error surfaces at the fill that
         hands out its rows, as without reading ahead.
         """
-        if self.pending:
-            return
-        if self.done:
-            self.close()
-            return
-        count = min(self.rows - self._filled, limit if limit and limit > 0 else self.default_rows())
+        first = self._filled
         ahead, self._ahead = self._ahead, None
-        if ahead is not None and self._ahead_rows == (self._filled, count):
+        if ahead is not None and self._ahead_rows == (first, count):
             out = ahead.result()  # the read's error, if any, is raised here
             self._current, self._spare = self._spare, self._current
         else:
             if ahead is not None:
                 _wait(ahead)  # one read of the file at a time
-            out = self._read(self._current, self._filled, count)
+            out = self._read(self._current, first, count)
         if self.on_read is not None:
             self.on_read(out.size * self.layout.dtype.itemsize)
-        self._pending_lines = None
-        self._pending = out
-        self._filled += count
-        if self.done:
-            self.close()  # the chunks' values live in our own buffers, not in the file
-        elif not self.layout.fortran and self.rows * self.columns >= READ_AHEAD_VALUES:
-            following = min(self.rows - self._filled, count)
+        after = first + count
+        following = min(self.rows - after, count)  # 0: these are the last rows
+        if following and not self.layout.fortran and self.rows * self.columns >= READ_AHEAD_VALUES:
             if self._reader is None:
                 from concurrent.futures import ThreadPoolExecutor
 
                 self._reader = ThreadPoolExecutor(1, thread_name_prefix="nncalc-read")
-            self._ahead_rows = (self._filled, following)
-            self._ahead = self._reader.submit(self._read, self._spare, self._filled, following)
+            self._ahead_rows = (after, following)
+            self._ahead = self._reader.submit(self._read, self._spare, after, following)
+        return out, None
 
     def _read(self, buffers: _Buffers, first: int, count: int) -> FloatArray:
         """Rows ``first`` (0-based) on, ``count`` of them, read into ``buffers``."""

@@ -6,22 +6,20 @@ from typing import Annotated
 
 import typer
 
-from nncalc.cli.completion import complete_at_path
 from nncalc.cli.options import (
-    DigitsOpt,
-    FormatOpt,
     MaskOpt,
     NormalizeOpt,
     OutputOpt,
     TolOpt,
     operand,
+    operand_option,
+    record_output,
     table_options,
 )
-from nncalc.cli.pipeline import run_record
 from nncalc.cli.steps.compare import Comparison
 from nncalc.cli.table_input import TableInput
 from nncalc.core.arrays import DEFAULT_TOL
-from nncalc.output.spec import Format
+from nncalc.output.spec import Output
 
 BASE_HELP = "Reference logits (probabilities with --probs): @file.npy, @file, - or a vector."
 NEW_HELP = "The other model's logits (probabilities with --probs), paired row by row with BASE."
@@ -34,10 +32,9 @@ ProbsOpt = Annotated[
 ]
 TargetOpt = Annotated[
     str | None,
-    typer.Option(
+    operand_option(
         "--target",
         metavar="TOKENS",
-        autocompletion=complete_at_path,
         help="The true class of each row (0-based), for perplexities and dp: "
         "@tokens.npy, @file (one per line) or a literal list.",
     ),
@@ -54,6 +51,7 @@ GateOpt = Annotated[
 
 
 @table_options(ids=False)
+@record_output
 def compare(
     base: BaseArg = None,
     new: NewArg = None,
@@ -64,10 +62,9 @@ def compare(
     mask: MaskOpt = None,
     gate: GateOpt = None,
     output: OutputOpt = None,
-    fmt: FormatOpt = Format.auto,
-    digits: DigitsOpt = None,
     *,
     table: TableInput,
+    out: Output,
 ) -> None:
     """Compare two models' outputs row by row: KL percentiles, top-1 agreement, perplexity.
 
@@ -91,4 +88,4 @@ def compare(
         table=table,
         path=output,
     )
-    run_record(step, fmt, digits)
+    step.write(out)

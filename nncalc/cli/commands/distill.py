@@ -6,10 +6,10 @@ from typing import Annotated
 
 import typer
 
-from nncalc.cli.completion import complete_at_path
 from nncalc.cli.options import (
     TemperatureOpt,
     operand,
+    operand_option,
     scalar_output,
     table_options,
 )
@@ -33,10 +33,9 @@ AlphaOpt = Annotated[
 ]
 LabelOpt = Annotated[
     str | None,
-    typer.Option(
+    operand_option(
         "--label",
         "-y",
-        autocompletion=complete_at_path,
         help="True class index (0-based) or class name, or a batch of indices: '-' or @file, "
         "one per line (or --target-col).",
     ),

@@ -8,13 +8,12 @@ from typing import Annotated, Any
 import typer
 
 from nncalc.cli.domains import Domain
-from nncalc.cli.options import DigitsOpt, FormatOpt
-from nncalc.cli.pipeline import run_record
+from nncalc.cli.options import record_output
 from nncalc.cli.steps.embed import EmbedParams
 from nncalc.core.dtypes import canonical_dtype, dtype_spellings
 from nncalc.core.limits import MAX_JSON_INT_DIGITS, MAX_SIZE, MAX_SIZE_TEXT, check_size
 from nncalc.errors import NncalcError
-from nncalc.output.spec import Format
+from nncalc.output.spec import Output
 
 
 class Positions(str, Enum):
@@ -181,6 +180,7 @@ DtypeOpt = Annotated[
 ]
 
 
+@record_output
 def embed_params(
     vocab_size: VocabSizeOpt = None,
     d_model: DModelOpt = None,
@@ -193,8 +193,8 @@ def embed_params(
     type_vocab_size: TypeVocabSizeOpt = None,
     batch_size: BatchSizeOpt = None,
     dtype: DtypeOpt = None,
-    fmt: FormatOpt = Format.auto,
-    digits: DigitsOpt = None,
+    *,
+    out: Output,
 ) -> None:
     """Parameter counts of the token embedding and lm_head, tied or untied.
 
@@ -213,4 +213,4 @@ def embed_params(
         batch_size=_int(batch_size),
         dtype=dtype,
     )
-    run_record(step, fmt, digits)
+    step.write(out)

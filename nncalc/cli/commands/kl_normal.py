@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
-from nncalc.cli.completion import complete_at_path
 from nncalc.cli.options import (
     operand,
+    operand_option,
     scalar_output,
     table_options,
 )
@@ -24,17 +24,12 @@ MuArg = Annotated[str | None, operand(MU_HELP, "MU")]
 LogvarArg = Annotated[str | None, operand(LOGVAR_HELP, "LOGVAR")]
 Mu2Opt = Annotated[
     str | None,
-    typer.Option(
-        "--mu2",
-        help="Mean of the second Gaussian (default 0): vector, '-' or @file.",
-        autocompletion=complete_at_path,
-    ),
+    operand_option("--mu2", help="Mean of the second Gaussian (default 0): vector, '-' or @file."),
 ]
 Logvar2Opt = Annotated[
     str | None,
-    typer.Option(
+    operand_option(
         "--logvar2",
-        autocompletion=complete_at_path,
         help="Its log-variance (default 0, i.e. N(0, I)); a sigma with --std.",
     ),
 ]

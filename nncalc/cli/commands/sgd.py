@@ -7,12 +7,10 @@ from typing import Annotated
 
 import typer
 
-from nncalc.cli.completion import complete_at_path
-from nncalc.cli.options import DigitsOpt, FormatOpt, table_options
-from nncalc.cli.pipeline import run_record
+from nncalc.cli.options import operand_option, record_output, table_options
 from nncalc.cli.steps.sgd import SgdRun, Sizes
 from nncalc.cli.table_input import TableInput
-from nncalc.output.spec import Format
+from nncalc.output.spec import Output
 
 
 class SgdSchedule(str, Enum):
@@ -24,9 +22,8 @@ class SgdSchedule(str, Enum):
 
 DataOpt = Annotated[
     str | None,
-    typer.Option(
+    operand_option(
         "--data",
-        autocompletion=complete_at_path,
         help="Rows x1,...,xd,y (target last): @file.csv, '-' (stdin) or a literal row. "
         "Default: synthetic data.",
         metavar="@FILE|-",
@@ -89,6 +86,7 @@ OnlineOpt = Annotated[
 
 
 @table_options(ids=False)
+@record_output
 def sgd(
     data: DataOpt = None,
     samples: SamplesOpt = None,
@@ -101,10 +99,9 @@ def sgd(
     seeds: SeedsOpt = None,
     seed: SeedOpt = None,
     online: OnlineOpt = False,
-    fmt: FormatOpt = Format.auto,
-    digits: DigitsOpt = None,
     *,
     table: TableInput,
+    out: Output,
 ) -> None:
     """Full-batch GD against mini-batch SGD on least squares: cost, loss, spread.
 
@@ -120,4 +117,4 @@ def sgd(
         seed=seed,
     )
     step = SgdRun(data, sizes, lr=lr, schedule=schedule.value, online=online, table=table)
-    run_record(step, fmt, digits)
+    step.write(out)

@@ -6,16 +6,16 @@ from typing import Annotated
 
 import typer
 
-from nncalc.cli.completion import complete_at_path
 from nncalc.cli.options import (
     DigitsOpt,
     FormatOpt,
     TemperatureOpt,
     operand,
+    operand_option,
     output_path,
     table_options,
 )
-from nncalc.cli.pipeline import run_vectors
+from nncalc.cli.pipeline import run_vectors, terminal_output
 from nncalc.cli.steps.distributions import Softmax
 from nncalc.cli.table_input import TableInput
 from nncalc.output.spec import Format
@@ -28,11 +28,7 @@ TopOpt = Annotated[
 ]
 LabelsOpt = Annotated[
     str | None,
-    typer.Option(
-        "--labels",
-        help="Class names: a,b,c or @vocab.txt (one per line).",
-        autocompletion=complete_at_path,
-    ),
+    operand_option("--labels", help="Class names: a,b,c or @vocab.txt (one per line)."),
 ]
 OutputOpt = Annotated[
     str | None,
@@ -60,4 +56,4 @@ def softmax(
     Example: nncalc softmax "2,1,0.1" --temperature 2
     """
     step = Softmax(logits, temperature=temperature, log=log, labels=labels, top=top)
-    run_vectors(step, fmt, digits, output, table)
+    run_vectors(step, terminal_output(fmt, digits), output, table)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,6 +19,8 @@ from nncalc.output.spec import Output
 
 if TYPE_CHECKING:
     from nncalc.cli.table_input import TableInput
+    from nncalc.io.operands import Operand
+    from nncalc.output.files import ResultWriter
 
 NAMES = Operands(base="BASE", new="NEW", target="--target", mask="--mask")
 
@@ -101,20 +104,8 @@ class Comparison(RecordStep):
             normalize=self.normalize,
             names=NAMES,
         )
-        file = None
-        if self.path is not None:
-            shape = None if self.masked else leading_shape(operands[:2])
-            columns = ROW_COLUMNS + (TARGET_COLUMNS if self.targets else [])
-            from nncalc.output.files import open_output  # only with -o
-
-            file = open_output(
-                self.path,
-                name="compare",
-                columns=columns,
-                leading_shape=shape,
-                digits=output.digits,
-            )
-        try:
+        file = self.row_file(self.path, operands, output) if self.path is not None else None
+        with file or nullcontext():  # the file is put in place at the end, dropped on an error
             for chunks in read(operands):
                 rows = max(len(chunk) for chunk in chunks)
                 base, new, *rest = chunks
@@ -129,14 +120,17 @@ class Comparison(RecordStep):
                 )
                 if file is not None and len(kept.kl):
                     file.write(row_matrix(kept))
-            report = accumulator.report()
-            if file is not None:
-                file.close()
-        except BaseException:
-            if file is not None:
-                file.abort()
-            raise
-        return report
+            return accumulator.report()
+
+    def row_file(self, path: str, operands: Sequence[Operand], output: Output) -> ResultWriter:
+        """The -o file, for every compared row's results."""
+        shape = None if self.masked else leading_shape(operands[:2])
+        columns = ROW_COLUMNS + (TARGET_COLUMNS if self.targets else [])
+        from nncalc.output.files import open_output  # only with -o
+
+        return open_output(
+            path, name="compare", columns=columns, leading_shape=shape, digits=output.digits
+        )
 
     def write(self, output: Output) -> None:
         from nncalc.output.reports.compare import write_report

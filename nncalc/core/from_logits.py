@@ -96,7 +96,8 @@ def logit_pair(
         z, w = pair_rows(z, w)
         p, q = p.broadcast(rows), q.broadcast(rows)
     norm_gap = q.log_norm - p.log_norm
-    ratio, masked, bounds = _log_ratio(z, w, p.high, q.high, norm_gap, temperature)
+    tops = (q.top, p.top) if p.top is not None and q.top is not None else None
+    ratio, masked, bounds = _log_ratio(z, w, p.high, q.high, norm_gap, temperature, tops)
     return LogitPair(p, q, ratio, masked, bounds)
 
 
@@ -117,6 +118,7 @@ def _log_ratio(
     log_q: FloatArray,
     norm_gap: FloatArray,
     temperature: float,
+    tops: tuple[FloatArray, FloatArray] | None = None,
 ) -> tuple[FloatArray, bool, tuple[float, float] | None]:
     """(x, whether some x is not finite, (max x, min x) or None): x = log q - log p.
 
@@ -129,10 +131,12 @@ def _log_ratio(
     x is not finite (masked classes, +inf logits, differences beyond
     float64) it is the plain log q - log p. Swapping P and Q negates every
     step exactly (rounding is symmetric): the ratio of (Q, P) is exactly
-    minus the ratio of (P, Q).
+    minus the ratio of (P, Q). ``tops`` are (max w, max z) per row when known.
     """
+    if tops is None:
+        tops = np.max(w, axis=-1), np.max(z, axis=-1)
     with np.errstate(invalid="ignore", over="ignore"):
-        top_high, top_low = two_sum(np.max(w, axis=-1), -np.max(z, axis=-1))
+        top_high, top_low = two_sum(tops[0], -tops[1])
         x, low = two_difference(w, z)
         x -= top_high[:, None]
         low -= top_low[:, None]

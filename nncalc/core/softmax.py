@@ -50,7 +50,15 @@ _Corrections = tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], FloatArray]
 
 
 def _shifted(logits: npt.ArrayLike, temperature: float) -> tuple[FloatArray, _Corrections | None]:
-    """(z - max z) / T, with rows containing +inf reduced to their limit.
+    """(z - max z) / T and its corrections: :func:`_shifted_top` without the maxima."""
+    shifted, corrections, _ = _shifted_top(logits, temperature)
+    return shifted, corrections
+
+
+def _shifted_top(
+    logits: npt.ArrayLike, temperature: float
+) -> tuple[FloatArray, _Corrections | None, FloatArray]:
+    """(z - max z) / T, with rows containing +inf reduced to their limit, and max z per row.
 
     In the limit of a +inf logit every finite logit is infinitely far below
     it; the +inf entries share the mass equally. Returned shifted logits are
@@ -62,8 +70,9 @@ def _shifted(logits: npt.ArrayLike, temperature: float) -> tuple[FloatArray, _Co
             "temperature must be a positive number", param="temperature", token=repr(temperature)
         )
     z = np.ascontiguousarray(as_rows(logits))  # flat indices below assume C order
-    check_logits(z)
     top = np.max(z, axis=-1, keepdims=True)
+    if not np.isfinite(top).all():  # finite maxima: no NaN (it propagates), no -inf row
+        check_logits(z)
     with np.errstate(invalid="ignore", over="ignore"):
         shifted = z - top
     plus_inf = np.isinf(top[:, 0]) & (top[:, 0] > 0)
@@ -74,10 +83,10 @@ def _shifted(logits: npt.ArrayLike, temperature: float) -> tuple[FloatArray, _Co
         with np.errstate(over="ignore", under="ignore"):
             shifted /= temperature
     if not np.min(shifted) < COMPENSATE_BELOW:
-        return shifted, None
+        return shifted, None, top[:, 0]
     if temperature > 1.0:
         _undo_overflow(shifted, z, top, temperature)
-    return shifted, _rounding_errors(shifted, z, top, temperature)
+    return shifted, _rounding_errors(shifted, z, top, temperature), top[:, 0]
 
 
 def _undo_overflow(shifted: FloatArray, z: FloatArray, top: FloatArray, temperature: float) -> None:
@@ -114,6 +123,14 @@ def _log_normalizer(shifted: FloatArray, corrections: _Corrections | None) -> Fl
     accuracy when the maximum dominates. The terms are positive, so their
     (pairwise) sum is accurate to a few ulp at any length.
     """
+    return _normalizer_parts(shifted, corrections)[0]
+
+
+def _normalizer_parts(
+    shifted: FloatArray, corrections: _Corrections | None
+) -> tuple[FloatArray, FloatArray, IntArray]:
+    """(:func:`_log_normalizer`, the terms exp(shifted) with the rounding errors
+    carried and 0 at each row's first maximum, the index of that maximum)."""
     top = np.argmax(shifted, axis=-1)
     terms = np.exp(shifted)
     if corrections is not None:
@@ -127,7 +144,7 @@ def _log_normalizer(shifted: FloatArray, corrections: _Corrections | None) -> Fl
     if len(tiny):
         others[tiny] = _tiny_sums(shifted[tiny], top[tiny], tiny, corrections)
     log_norm: FloatArray = np.log1p(others)
-    return log_norm
+    return log_norm, terms, top
 
 
 # Below this, the sum of the non-maximal terms is recomputed relative to the

@@ -139,7 +139,8 @@ def _log_ratio(
         top_high, top_low = two_sum(tops[0], -tops[1])
         x, low = two_difference(w, z)
         x -= top_high[:, None]
-        low -= top_low[:, None]
+        if np.any(top_low):  # often 0: max w - max z exact
+            low -= top_low[:, None]
         x += low
         if temperature != 1.0:
             x /= temperature

@@ -120,8 +120,8 @@ def log_softmax_parts(logits: FloatArray, temperature: float) -> LogSoftmax:
 
     Domain and errors as :func:`nncalc.core.softmax.log_softmax`.
     """
-    shifted, corrections, top = _shifted_top(logits, temperature)
-    log_norm, terms, first = _normalizer_parts(shifted, corrections)
+    shifted, corrections, top, first = _shifted_top(logits, temperature)
+    log_norm, terms, first = _normalizer_parts(shifted, corrections, first)
     far = None if corrections is None else shifted.ravel().take(corrections[0])
     high = shifted  # reused in place: (z - max) / T - log_norm
     high -= log_norm[:, None]

@@ -61,13 +61,20 @@ class LogitPair:
     ``ratio`` is accurate relative to itself up to a common error per row
     (see the module docstring); -inf where only Q masks a class, +inf where
     only P does, NaN where both do (``masked`` says whether any entry is
-    not finite).
+    not finite). ``bounds`` saves a pass to kernels that need the range.
     """
 
     p: LogSoftmax
     q: LogSoftmax
     ratio: FloatArray
     masked: bool
+    bounds: tuple[float, float] | None = None  # (max, min) of ratio when known
+
+    def ratio_bounds(self) -> tuple[float, float]:
+        """(max, min) of ``ratio`` as np.max and np.min give them (NaN if some x is NaN)."""
+        if self.bounds is not None:
+            return self.bounds
+        return float(np.max(self.ratio)), float(np.min(self.ratio))
 
 
 def logit_pair(
@@ -89,8 +96,9 @@ def logit_pair(
         z, w = pair_rows(z, w)
         p, q = p.broadcast(rows), q.broadcast(rows)
     norm_gap = q.log_norm - p.log_norm
-    ratio, masked = _log_ratio(z, w, p.high, q.high, norm_gap, temperature)
-    return LogitPair(p, q, ratio, masked)
+    tops = (q.top, p.top) if p.top is not None and q.top is not None else None
+    ratio, masked, bounds = _log_ratio(z, w, p.high, q.high, norm_gap, temperature, tops)
+    return LogitPair(p, q, ratio, masked, bounds)
 
 
 def swapped(pair: LogitPair) -> LogitPair:
@@ -99,7 +107,8 @@ def swapped(pair: LogitPair) -> LogitPair:
     Bit for bit what :func:`logit_pair` gives with its arguments swapped
     (every step of the ratio is negated exactly), without computing again.
     """
-    return LogitPair(pair.q, pair.p, -pair.ratio, pair.masked)
+    bounds = None if pair.bounds is None else (-pair.bounds[1], -pair.bounds[0])
+    return LogitPair(pair.q, pair.p, -pair.ratio, pair.masked, bounds)
 
 
 def _log_ratio(
@@ -109,8 +118,11 @@ def _log_ratio(
     log_q: FloatArray,
     norm_gap: FloatArray,
     temperature: float,
-) -> tuple[FloatArray, bool]:
-    """(x, whether some x is not finite): x = log q - log p, see the module docstring.
+    tops: tuple[FloatArray, FloatArray] | None = None,
+) -> tuple[FloatArray, bool, tuple[float, float] | None]:
+    """(x, whether some x is not finite, (max x, min x) or None): x = log q - log p.
+
+    See the module docstring.
 
     x = ((w - z) - (max w - max z)) / T - (L_q - L_p), with ``norm_gap`` =
     L_q - L_p, the difference of the rows' log-normalisers. Both differences
@@ -119,22 +131,27 @@ def _log_ratio(
     x is not finite (masked classes, +inf logits, differences beyond
     float64) it is the plain log q - log p. Swapping P and Q negates every
     step exactly (rounding is symmetric): the ratio of (Q, P) is exactly
-    minus the ratio of (P, Q).
+    minus the ratio of (P, Q). ``tops`` are (max w, max z) per row when known.
     """
+    if tops is None:
+        tops = np.max(w, axis=-1), np.max(z, axis=-1)
     with np.errstate(invalid="ignore", over="ignore"):
-        top_high, top_low = two_sum(np.max(w, axis=-1), -np.max(z, axis=-1))
+        top_high, top_low = two_sum(tops[0], -tops[1])
         x, low = two_difference(w, z)
         x -= top_high[:, None]
-        low -= top_low[:, None]
+        if np.any(top_low):  # often 0: max w - max z exact
+            low -= top_low[:, None]
         x += low
         if temperature != 1.0:
             x /= temperature
         x -= norm_gap[:, None]
-    if np.isfinite(np.sum(x)):  # one pass; NaN or inf anywhere shows in the sum
-        return x, False
+    bounds = float(np.max(x)), float(np.min(x))  # NaN or inf anywhere shows in one
+    if math.isfinite(bounds[0]) and math.isfinite(bounds[1]):
+        return x, False, bounds
     with np.errstate(invalid="ignore"):
         x = np.where(np.isfinite(x), x, log_q - log_p)
-    return x, not np.isfinite(x).all()
+    masked = not np.isfinite(x).all()
+    return x, masked, None
 
 
 # The correction of KL for the error of the row constant applies while the
@@ -157,10 +174,11 @@ def kl_pair_rows(pair: LogitPair) -> FloatArray:
     """
     x = pair.ratio
     p = pair.p.probabilities()
+    top, bottom = pair.ratio_bounds()
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        terms = expm1_minus_x(x)
+        terms = expm1_minus_x(x, (top, bottom))
         terms *= p
-        lifted = _rising_terms(terms, p, pair)
+        lifted = np.zeros(len(x)) if top <= 1.0 else _rising_terms(terms, p, pair)
         rows, columns = underflowed(pair.p.high, lambda: x < -1.0)
         if len(rows):
             high, low = pair.p.exact_at(rows, columns)

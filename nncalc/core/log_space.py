@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from nncalc.core.arrays import FloatArray, IntArray
 from nncalc.core.numerics import two_product, two_sum
-from nncalc.core.softmax import _log_normalizer, _shifted
+from nncalc.core.softmax import _normalizer_parts, _shifted_top
 
 # log of the smallest normal float64 (~ -708.4): below it p = e^(log p) has
 # lost bits (subnormal) or is 0, so a term p * (something large) is formed as
@@ -35,7 +35,8 @@ class LogSoftmax:
     (entries 32 to 746 below the maximum; 0 elsewhere, None when there are
     none): e^high (1 + low) is the probability to a few ulp. ``log_norm``
     is log sum_j exp((z_j - max z) / T). ``logits`` (None when unknown)
-    lets :meth:`exact_at` recompute any entry in two parts.
+    lets :meth:`exact_at` recompute any entry in two parts; ``top`` is
+    max z per row, when known.
     """
 
     high: FloatArray
@@ -43,25 +44,48 @@ class LogSoftmax:
     log_norm: FloatArray
     logits: FloatArray | None
     temperature: float
+    top: FloatArray | None = None
 
     def probabilities(self) -> FloatArray:
-        """e^(high + low): softmax(z / T) to a few ulp (computed once; do not modify it)."""
+        """e^(high + low): softmax(z / T) to a few ulp (computed once; do not modify it).
+
+        From :func:`log_softmax_parts`: e^((z - max) / T) (the normaliser's
+        terms, with their rounding errors carried) times e^-log_norm, a pass
+        cheaper than exp and no less exact (a few ulp; exp(high) also
+        carries the rounding of high itself, up to ~2^-48 at high ~ -32).
+        The first maximum of each row gets e^-log_norm itself, as before.
+        """
         cached: FloatArray | None = self.__dict__.get("_probabilities")
         if cached is None:
-            cached = probabilities(self.high, self.low)
+            parts: tuple[FloatArray, IntArray] | None = self.__dict__.pop("_terms", None)
+            if parts is None:
+                cached = probabilities(self.high, self.low)
+            else:
+                cached, first = parts
+                with np.errstate(under="ignore"):
+                    scale = np.exp(-self.log_norm)
+                    cached *= scale[:, None]
+                cached[np.arange(len(cached)), first] = scale
             object.__setattr__(self, "_probabilities", cached)  # a cache, not a field
         return cached
 
     def broadcast(self, rows: int) -> LogSoftmax:
-        """The same single row repeated ``rows`` times (read-only views)."""
+        """The same single row repeated ``rows`` times (read-only views).
+
+        Its probabilities are the single row's, so a broadcast row gives the
+        same results bit for bit as the row repeated.
+        """
         shape = (rows, self.high.shape[1])
-        return LogSoftmax(
+        result = LogSoftmax(
             np.broadcast_to(self.high, shape),
             None if self.low is None else np.broadcast_to(self.low, shape),
             np.broadcast_to(self.log_norm, shape[:1]),
             None if self.logits is None else np.broadcast_to(self.logits, shape),
             self.temperature,
+            None if self.top is None else np.broadcast_to(self.top, shape[:1]),
         )
+        object.__setattr__(result, "_probabilities", np.broadcast_to(self.probabilities(), shape))
+        return result
 
     def low_at(self, rows: IntArray, columns: IntArray) -> FloatArray | None:
         return None if self.low is None else self.low[rows, columns]
@@ -96,20 +120,26 @@ def log_softmax_parts(logits: FloatArray, temperature: float) -> LogSoftmax:
 
     Domain and errors as :func:`nncalc.core.softmax.log_softmax`.
     """
-    shifted, corrections = _shifted(logits, temperature)
-    log_norm = _log_normalizer(shifted, corrections)
+    shifted, corrections, top, first = _shifted_top(logits, temperature)
+    log_norm, terms, first = _normalizer_parts(shifted, corrections, first)
     far = None if corrections is None else shifted.ravel().take(corrections[0])
     high = shifted  # reused in place: (z - max) / T - log_norm
     high -= log_norm[:, None]
     if corrections is None or far is None:
-        return LogSoftmax(high, None, log_norm, logits, temperature)
+        return _with_terms(LogSoftmax(high, None, log_norm, logits, temperature, top), terms, first)
     flat, rows, error = corrections
     exact_high, exact_low = two_sum(far, log_norm.take(rows) * -1.0)
     rounded = exact_high + (exact_low + error)
     high.ravel()[flat] = rounded
     low = np.zeros(high.shape)
     low.ravel()[flat] = (exact_high - rounded) + (exact_low + error)
-    return LogSoftmax(high, low, log_norm, logits, temperature)
+    return _with_terms(LogSoftmax(high, low, log_norm, logits, temperature, top), terms, first)
+
+
+def _with_terms(result: LogSoftmax, terms: FloatArray, first: IntArray) -> LogSoftmax:
+    """``result``, keeping the normaliser's terms for :meth:`LogSoftmax.probabilities`."""
+    object.__setattr__(result, "_terms", (terms, first))
+    return result
 
 
 def probabilities(high: FloatArray, low: FloatArray | None) -> FloatArray:

@@ -50,7 +50,18 @@ _Corrections = tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], FloatArray]
 
 
 def _shifted(logits: npt.ArrayLike, temperature: float) -> tuple[FloatArray, _Corrections | None]:
-    """(z - max z) / T, with rows containing +inf reduced to their limit.
+    """(z - max z) / T and its corrections: :func:`_shifted_top` without the maxima."""
+    shifted, corrections, _, _ = _shifted_top(logits, temperature)
+    return shifted, corrections
+
+
+def _shifted_top(
+    logits: npt.ArrayLike, temperature: float
+) -> tuple[FloatArray, _Corrections | None, FloatArray, IntArray]:
+    """(z - max z) / T, with rows containing +inf reduced to their limit; max z and its index.
+
+    The index is each row's first maximum (argmax of z: also the first 0 of
+    the shifted row, or one of its ties, whose exp is 1 all the same).
 
     In the limit of a +inf logit every finite logit is infinitely far below
     it; the +inf entries share the mass equally. Returned shifted logits are
@@ -62,8 +73,10 @@ def _shifted(logits: npt.ArrayLike, temperature: float) -> tuple[FloatArray, _Co
             "temperature must be a positive number", param="temperature", token=repr(temperature)
         )
     z = np.ascontiguousarray(as_rows(logits))  # flat indices below assume C order
-    check_logits(z)
-    top = np.max(z, axis=-1, keepdims=True)
+    first = np.argmax(z, axis=-1)  # the first NaN where there is one
+    top = np.take_along_axis(z, first[:, None], axis=-1)
+    if not np.isfinite(top).all():  # finite maxima: no NaN (argmax finds it), no -inf row
+        check_logits(z)
     with np.errstate(invalid="ignore", over="ignore"):
         shifted = z - top
     plus_inf = np.isinf(top[:, 0]) & (top[:, 0] > 0)
@@ -74,10 +87,10 @@ def _shifted(logits: npt.ArrayLike, temperature: float) -> tuple[FloatArray, _Co
         with np.errstate(over="ignore", under="ignore"):
             shifted /= temperature
     if not np.min(shifted) < COMPENSATE_BELOW:
-        return shifted, None
+        return shifted, None, top[:, 0], first
     if temperature > 1.0:
         _undo_overflow(shifted, z, top, temperature)
-    return shifted, _rounding_errors(shifted, z, top, temperature)
+    return shifted, _rounding_errors(shifted, z, top, temperature), top[:, 0], first
 
 
 def _undo_overflow(shifted: FloatArray, z: FloatArray, top: FloatArray, temperature: float) -> None:
@@ -114,7 +127,19 @@ def _log_normalizer(shifted: FloatArray, corrections: _Corrections | None) -> Fl
     accuracy when the maximum dominates. The terms are positive, so their
     (pairwise) sum is accurate to a few ulp at any length.
     """
-    top = np.argmax(shifted, axis=-1)
+    return _normalizer_parts(shifted, corrections)[0]
+
+
+def _normalizer_parts(
+    shifted: FloatArray, corrections: _Corrections | None, top: IntArray | None = None
+) -> tuple[FloatArray, FloatArray, IntArray]:
+    """(:func:`_log_normalizer`, the terms exp(shifted) with the rounding errors
+    carried and 0 at each row's first maximum, the index of that maximum).
+
+    ``top``: that index when known (a 0 of each shifted row).
+    """
+    if top is None:
+        top = np.argmax(shifted, axis=-1)
     terms = np.exp(shifted)
     if corrections is not None:
         flat, _, error = corrections
@@ -127,7 +152,7 @@ def _log_normalizer(shifted: FloatArray, corrections: _Corrections | None) -> Fl
     if len(tiny):
         others[tiny] = _tiny_sums(shifted[tiny], top[tiny], tiny, corrections)
     log_norm: FloatArray = np.log1p(others)
-    return log_norm
+    return log_norm, terms, top
 
 
 # Below this, the sum of the non-maximal terms is recomputed relative to the

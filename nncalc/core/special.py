@@ -22,23 +22,27 @@ _COEFFICIENTS = [1.0 / math.factorial(n) for n in range(2, 26)]
 _RADII = [(math.factorial(k + 2) * 2.0**-56 / 3.0) ** (1.0 / k) for k in range(1, 25)]
 
 
-def expm1_minus_x(x: npt.ArrayLike) -> FloatArray:
+def expm1_minus_x(x: npt.ArrayLike, bounds: tuple[float, float] | None = None) -> FloatArray:
     """e^x - 1 - x, elementwise, >= 0 for every x.
 
     Domain: any float; +inf gives inf, -inf gives inf. Accuracy: a few ulp
     relative everywhere: a Taylor series for |x| <= 1 (no cancellation),
     ``expm1(x) - x`` outside, where the two parts differ by at most a factor
     ~4.5 so the subtraction costs at most a few ulp. Overflows to inf for
-    x > ~709.78, like exp.
+    x > ~709.78, like exp. ``bounds``, when the caller knows them, are
+    (max x, min x) as np.max and np.min give them (NaN if some x is NaN).
     """
     values = np.asarray(x, dtype=np.float64)
     if values.size == 0:
         return np.zeros(values.shape)
-    top, bottom = float(np.max(values)), float(np.min(values))  # NaN: neither test holds
+    if bounds is None:
+        bounds = float(np.max(values)), float(np.min(values))
+    top, bottom = bounds  # NaN: neither test below holds
     if top <= SERIES_RADIUS and bottom >= -SERIES_RADIUS:
-        # nothing for expm1: the series alone (KL of nearly equal rows)
-        series = _series(values, max(top, -bottom))
-        return np.maximum(series, 0.0, out=series)
+        # nothing for expm1: the series alone (KL of nearly equal rows). It is
+        # x^2 g(x) with g >= g(-1) = 1/e on [-1, 1], and every Horner step is
+        # a tail of the series, > 0.6 of its first term: never negative.
+        return _series(values, max(top, -bottom))
     near = (values <= SERIES_RADIUS) & (values >= -SERIES_RADIUS)
     with np.errstate(over="ignore", invalid="ignore"):
         result = np.asarray(np.expm1(values), dtype=np.float64)
@@ -55,10 +59,10 @@ def _series(small: FloatArray, largest: float | None = None) -> FloatArray:
     if largest is None:
         largest = float(np.max(np.abs(small))) if small.size else 0.0
     terms = next((k + 1 for k, radius in enumerate(_RADII) if largest <= radius), 24)
-    series = np.full(small.shape, _COEFFICIENTS[terms - 1])
+    # Horner from c_(k-1) x: one pass less than starting from a full array of c_(k-1)
+    series = small * _COEFFICIENTS[terms - 1]
     for coefficient in reversed(_COEFFICIENTS[: terms - 1]):
-        series *= small
         series += coefficient
-    series *= small
-    series *= small
+        series *= small
+    series *= small  # x g(x) so far
     return series

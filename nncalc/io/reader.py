@@ -16,8 +16,9 @@ from nncalc.io import layout
 from nncalc.io.chunks import Chunk
 from nncalc.io.csvtext import data_line, pick_fields, read_records
 from nncalc.io.textlines import LineSource
+from nncalc.io.textrows import TextRows
 from nncalc.io.tokens import split_line
-from nncalc.io.values import checked_texts, load, parse_fields
+from nncalc.io.values import checked_texts, column_texts, load, parse_fields
 
 __all__ = ["CHUNK_ROWS", "BatchReader", "Chunk"]
 
@@ -67,6 +68,7 @@ class BatchReader:
         self.stream = stream
         self.operand = operand
         self.text = LineSource(stream, operand, on_read=on_read, source=source)
+        self._ahead = TextRows(self.text)  # rows of whole reads: the fast path
         self.options = layout.Options(sep, header, columns, ids, target_col, optional=optional)
         self.layout: layout.Layout | None = None
         self.rows_read = 0  # rows handed out
@@ -141,7 +143,7 @@ class BatchReader:
     @property
     def done(self) -> bool:
         """Whether every line of the input has been parsed."""
-        return self.text.exhausted and self._at == len(self._lines)
+        return self.text.exhausted and self._at == len(self._lines) and not self._ahead.waiting
 
     # --- lines ------------------------------------------------------------------
 
@@ -222,6 +224,9 @@ class BatchReader:
         try:
             while self.pending == 0 and not self.done:
                 if self._at == len(self._lines):
+                    if self._ahead.waiting or self._read_whole():
+                        self._values, self._numbers = self._ahead.take(CHUNK_ROWS)
+                        continue
                     self._read_block()
                 if self._at < len(self._lines):
                     self._parse_lines(limit)
@@ -254,6 +259,11 @@ class BatchReader:
         if self.pending == 0:
             return None
         return self.take(rows if rows is not None else self.pending)
+
+    def _read_whole(self) -> bool:
+        """The fast path of plain lines: a read's text parsed whole by NumPy."""
+        assert self.layout is not None and self.width is not None
+        return self._plain() and self._ahead.read(self.separator, self.width, CHUNK_ROWS)
 
     def _parse_lines(self, limit: int | None = None) -> None:
         """Parse unparsed lines (at most ``limit`` rows) into pending rows."""
@@ -382,22 +392,9 @@ class BatchReader:
         if values is None:
             columns = None if self._plain() else plan.values
             values = parse_fields(self, value_rows, numbers, first_row, columns)
-        ids = self._texts(plan.ids, fields, numbers, first_row)
+        ids = column_texts(self, plan.ids, fields, numbers, first_row)
         targets = None
         if plan.target is not None:
-            texts = self._texts([plan.target], fields, numbers, first_row)
+            texts = column_texts(self, [plan.target], fields, numbers, first_row)
             targets = [target for (target,) in texts or ()]
         self._values, self._numbers, self._ids, self._targets = values, numbers, ids, targets
-
-    def _texts(
-        self,
-        columns: list[int],
-        fields: list[list[str]],
-        numbers: Sequence[int],
-        first_row: int,
-    ) -> list[tuple[str, ...]] | None:
-        """The strings of id (or target) ``columns`` of parsed records."""
-        if not columns:
-            return None
-        texts = [tuple(row[i] for i in columns) for row in fields]
-        return checked_texts(self, texts, columns, numbers, first_row)

@@ -73,9 +73,12 @@ class LineSource:
         self._input: BinaryIO | TextIO | None = None
         self._decoder = utf8_decoder()
         self._carry = ""  # input after the last whole line
-        self._ready: list[str] = []  # whole lines read, _ready[_at:] not handed out
+        self._ready: list[str] = []  # lines split off, _ready[_at:] not handed out
         self._at = 0
-        self._ready_quoted = False  # whether the text of _ready holds a quote
+        self._text = ""  # whole lines read after them, not split yet
+        self._text_lines = 0  # how many
+        self._fresh = False  # whether no line of the text was handed out yet
+        self._ready_quoted = False  # whether the text of the last read holds a quote
         self._ready_hashed = False  # ... or a '#'
         self.long = False  # whether the last block may hold a number over MAX_TOKEN_CHARS
         self._held_cr = False
@@ -100,7 +103,7 @@ class LineSource:
     @property
     def exhausted(self) -> bool:
         """Whether every line of the input has been split off."""
-        return self._eof and not self._carry and self._at == len(self._ready)
+        return self._eof and not self._carry and not self._text and self._at == len(self._ready)
 
     def _open(self) -> BinaryIO | TextIO:
         if self._input is None:
@@ -190,15 +193,24 @@ class LineSource:
 
         Lines left over from the last read come first, without reading; else
         reads until the block is full or, once it holds a whole line, until
-        the input has nothing more ready. Each read is split into lines once,
-        so a block costs what its own lines do, however many a read held.
+        the input has nothing more ready. The first block of a read is split
+        off its text, and the rest of the text (unless :meth:`take_text`
+        takes it whole) is split into lines once: a block costs what its own
+        lines do, however many a read held.
         """
         if self._at == len(self._ready):
-            self._read_lines(limit)
+            if not self._text:
+                self._read_text(limit)
+            if self._fresh:  # the rest of the read may yet go to NumPy whole
+                return self._handed_out(self._first_lines(limit))
+            self.split_text()
         block = self._ready[self._at : self._at + limit]
         self._at += len(block)
         if self._at == len(self._ready):
             self._ready, self._at = [], 0
+        return self._handed_out(block)
+
+    def _handed_out(self, block: list[str]) -> list[str]:
         # Whether the block holds a quote (or '#'): looked for line by line
         # only when the text it came from holds one.
         self.quoted = self._ready_quoted and any('"' in line for line in block)
@@ -207,8 +219,61 @@ class LineSource:
         self.line_number += len(block)
         return block
 
-    def _read_lines(self, limit: int) -> None:
-        """Read into the lines ready to hand out (there are none yet)."""
+    def _first_lines(self, limit: int) -> list[str]:
+        """Split the first ``limit`` lines off the text; the rest stays text."""
+        self._fresh = False
+        block = self._text.split("\n", limit)
+        if len(block) > limit:
+            self._text = block.pop()
+            self._text_lines -= limit
+        else:
+            self._text, self._text_lines = "", 0
+            if block[-1] == "":
+                block.pop()
+        return block
+
+    def split_text(self) -> None:
+        """Split the whole text into the lines :meth:`read_block` hands out
+        (there are none left)."""
+        lines = self._text.split("\n")
+        if lines[-1] == "":
+            lines.pop()
+        self._ready, self._at = lines, 0
+        self._text, self._text_lines, self._fresh = "", 0, False
+
+    @property
+    def text_lines(self) -> int:
+        """The lines of the text :meth:`peek_text` gives."""
+        return self._text_lines
+
+    def peek_text(self, limit: int) -> str | None:
+        """The whole lines read and not handed out, as one text (reading when
+        there are none): a block for NumPy to parse at once, with no Python
+        string per line. None at the end, or when the text holds a double
+        quote, a ``#`` or a number over MAX_TOKEN_CHARS: such lines are read
+        with :meth:`read_block`. The text stays unread until :meth:`take_text`.
+        """
+        if self._at < len(self._ready):
+            return None
+        if not self._text:
+            self._read_text(limit)
+        text = self._text
+        if not text or '"' in text or "#" in text:
+            return None
+        if self._ready_long and tokens.text_has_long_token(text):
+            return None
+        return text
+
+    def take_text(self) -> int:
+        """Mark the text :meth:`peek_text` gave as read; the number of its lines."""
+        lines, self._text, self._text_lines = self._text_lines, "", 0
+        self._fresh = False
+        self.line_number += lines
+        self.quoted = self.hashed = self.long = False
+        return lines
+
+    def _read_text(self, limit: int) -> None:
+        """Read whole lines into the text (there are none left to hand out)."""
         pieces = [self._carry]
         size = len(self._carry)
         newlines = self._carry.count("\n")
@@ -231,14 +296,14 @@ class LineSource:
             pieces.append(text)
             size += len(text)
         joined = "".join(pieces)
-        lines = joined.split("\n")
-        if not self._eof:
-            self._carry = lines.pop()
-        else:
+        if self._eof:
             self._carry = ""
-            if lines[-1] == "":
-                lines.pop()
-        self._ready, self._at = lines, 0
+            if joined and not joined.endswith("\n"):
+                newlines += 1  # the last line, without a line end
+        else:
+            end = joined.rfind("\n") + 1
+            joined, self._carry = joined[:end], joined[end:]
+        self._text, self._text_lines, self._fresh = joined, newlines, True
         self._ready_quoted = '"' in joined
         self._ready_hashed = "#" in joined
         # Checked once a read: blocks of a read with no long number need no check.

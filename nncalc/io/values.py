@@ -98,6 +98,20 @@ def checked_texts(
     return texts
 
 
+def column_texts(
+    reader: layout.LineReader,
+    columns: list[int],
+    fields: list[list[str]],
+    numbers: Sequence[int],
+    first_row: int,
+) -> list[tuple[str, ...]] | None:
+    """The strings of id (or target) ``columns`` of parsed records."""
+    if not columns:
+        return None
+    texts = [tuple(row[i] for i in columns) for row in fields]
+    return checked_texts(reader, texts, columns, numbers, first_row)
+
+
 def _missing_value(reader: layout.LineReader, column: int, row: int, line: int) -> NncalcError:
     """A row without a value in an id or target column."""
     assert reader.layout is not None

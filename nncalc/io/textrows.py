@@ -1,0 +1,122 @@
+"""Plain lines of numbers parsed a whole read at once, with no Python string per line.
+
+The fast path of narrow input (one value a line, or a few): the text of a
+read goes to NumPy's C reader as it is, not split into lines first. The rows
+it gives are handed out a block (CHUNK_ROWS) at a time. Whenever NumPy
+refuses the text, or gives fewer rows than it has lines (blank lines), the
+reader splits the text into lines and reads them the usual way, which words
+the exact error; after blank lines (but for those that end a text) it keeps
+to that way for the rest of the input.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Callable
+from typing import Any, cast
+
+import numpy as np
+
+from nncalc.core.arrays import FloatArray
+from nncalc.io.textlines import LineSource
+from nncalc.io.tokens import MAX_ROW_VALUES
+
+FLOAT64 = np.dtype(np.float64)
+
+
+def _c_reader() -> Callable[..., Any] | None:
+    """The C function under ``np.loadtxt``, which also reads a file object in
+    chunks (``loadtxt`` itself does so only for a file it opens by name and
+    iterates anything else a line, a Python string, at a time); None when
+    this NumPy has no such function."""
+    for name in ("numpy._core._multiarray_umath", "numpy.core._multiarray_umath"):
+        reader = getattr(sys.modules.get(name), "_load_from_filelike", None)
+        if callable(reader):
+            return cast(Callable[..., Any], reader)
+    return None
+
+
+C_READER = _c_reader()
+
+
+def load_text(text: str, separator: str | None, width: int) -> FloatArray | None:
+    """The rows of a text of whole lines, ``width`` values each, read as
+    ``np.loadtxt`` reads them (no comments, no quotes); None when it refuses,
+    when the rows are not ``width`` wide, or when NumPy lacks the C reader.
+    Blank lines give no row: callers compare the rows with the lines."""
+    if C_READER is None or width > MAX_ROW_VALUES:
+        return None
+    try:
+        values: FloatArray = C_READER(
+            io.StringIO(text),
+            delimiter=separator,
+            comment=None,
+            quote=None,
+            imaginary_unit="j",
+            usecols=None,
+            skiplines=0,
+            max_rows=-1,
+            converters=None,
+            dtype=FLOAT64,
+            encoding=None,
+            filelike=True,
+            byte_converters=False,
+        )
+    except (ValueError, TypeError):  # TypeError: a NumPy whose reader takes other arguments
+        return None
+    if values.ndim != 2 or values.shape[1] != width:
+        return None
+    return values
+
+
+class TextRows:
+    """Rows parsed from whole reads of ``source``, not handed out yet."""
+
+    def __init__(self, source: LineSource) -> None:
+        self.source = source
+        self.enabled = C_READER is not None  # False once blank lines are met
+        self._values: FloatArray | None = None
+        self._line = 0  # the line number of the first row of _values
+
+    @property
+    def waiting(self) -> bool:
+        """Whether rows are parsed and not handed out."""
+        return self._values is not None
+
+    def read(self, separator: str | None, width: int, block: int) -> bool:
+        """Parse the whole lines read and not handed out (reading when there
+        are none) as rows ``width`` wide. False, with nothing read, when they
+        are not plain lines of numbers: the source then hands them out as
+        lines (``read_block``)."""
+        if not self.enabled:
+            return False
+        text = self.source.peek_text(block)
+        if text is None:
+            return False
+        values = load_text(text, separator, width)
+        # Fewer rows than lines: blank lines. Those at the end of the text
+        # give no row either way; others are looked for line by line.
+        if (
+            values is not None
+            and len(values) != self.source.text_lines
+            and text.rstrip("\n").count("\n") + 1 != len(values)
+        ):
+            self.enabled = False
+            values = None
+        if values is None:
+            self.source.split_text()
+            return False
+        self._line = self.source.line_number + 1
+        self.source.take_text()
+        self._values = values
+        return True
+
+    def take(self, rows: int) -> tuple[FloatArray, range]:
+        """The next ``rows`` rows (fewer at the end) and their line numbers."""
+        assert self._values is not None
+        values, rest = self._values[:rows], self._values[rows:]
+        self._values = rest if len(rest) else None
+        numbers = range(self._line, self._line + len(values))
+        self._line += len(values)
+        return values, numbers

@@ -182,3 +182,13 @@ def test_the_same_outcome_as_line_by_line_however_input_arrives(
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(reader_module, "CHUNK_ROWS", 4)
         assert outcome(data, pieces) == line_by_line(data, pieces)
+
+
+def test_this_numpy_has_the_c_reader_the_fast_path_uses() -> None:
+    """Without it every read goes line by line: correct, but slower. A NumPy
+    release that renames ``_load_from_filelike`` fails here, saying so."""
+    assert textrows.C_READER is not None, (
+        f"NumPy {np.__version__} has no _core._multiarray_umath._load_from_filelike: "
+        "nncalc.io.textrows reads every line as a Python string"
+    )
+    assert textrows.load_text("1,2\n3,4\n", ",", 2) is not None

@@ -16,6 +16,9 @@ from nncalc.core.arrays import FloatArray
 # worth it once an output reaches that size (a full chunk of ten columns does).
 POLARS_AFTER = 150_000
 
+# From this many numbers, repr's text is made by NumPy (nncalc.output.shortest).
+SHORTEST_FROM = 1024
+
 
 class PipeClosed(Exception):
     """The reader of stdout went away (``| head -1``)."""
@@ -132,6 +135,11 @@ def format_rows(values: FloatArray, digits: int | None, first_row: int | None = 
     """
     if values.size == 0:
         return ""
+    if digits is None and first_row is None and values.size >= SHORTEST_FROM:
+        from nncalc.output import shortest
+
+        if shortest.USABLE:
+            return shortest.rows_text(values)
     spec = "%r" if digits is None else f"%.{digits}g"
     line = ",".join([spec] * values.shape[1]) + "\n"
     if first_row is not None:

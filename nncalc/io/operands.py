@@ -18,6 +18,7 @@ from nncalc.errors import NncalcError, plural
 from nncalc.io import progress
 from nncalc.io.reader import BatchReader, Chunk
 from nncalc.io.tensors import is_tensor_operand, open_tensor
+from nncalc.io.textlines import LineSource
 from nncalc.io.tokens import MAX_LINE_CHARS, parse_literal
 
 if TYPE_CHECKING:
@@ -171,14 +172,15 @@ def open_operand(
             raise MissingOperand(f"missing operand {name} (give it, or pipe rows on stdin)")
         text = "-"
     if text == "-":
-        reader = BatchReader(claim.take(name), name, **options)
+        reader = BatchReader(LineSource(claim.take(name), name), **options)
         return Operand(name, reader=reader, source="stdin")
     if text.startswith("@") and is_tensor_operand(text[1:]):
         tensor = _tensor_reader(text, name, env, one_per_row=one_per_row)
         return Operand(name, reader=tensor, source=text)
     if text.startswith("@"):
         stream: BinaryIO = open_file(text[1:], name, binary=True)
-        reader = BatchReader(stream, name, on_read=progress.tracker(text, stream, env), **options)
+        lines = LineSource(stream, name, on_read=progress.tracker(text, stream, env))
+        reader = BatchReader(lines, **options)
         return Operand(name, reader=reader, source=text)
     try:
         row = parse_literal(text, name)

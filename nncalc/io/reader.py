@@ -7,8 +7,7 @@ hold what) is settled from its first lines by :mod:`nncalc.io.layout`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import BinaryIO, TextIO
+from collections.abc import Sequence
 
 from nncalc.core.arrays import FloatArray
 from nncalc.errors import NncalcError
@@ -53,11 +52,8 @@ class BatchReader:
     # import costs every start-up a fraction of a millisecond.
     def __init__(
         self,
-        stream: BinaryIO | TextIO,
-        operand: str,
+        text: LineSource,
         *,
-        on_read: Callable[[int], None] | None = None,
-        source: str | None = None,
         sep: str | None = None,
         header: bool | None = None,
         columns: str | None = None,
@@ -65,9 +61,9 @@ class BatchReader:
         target_col: str | None = None,
         optional: bool = False,
     ) -> None:
-        self.stream = stream
-        self.operand = operand
-        self.text = LineSource(stream, operand, on_read=on_read, source=source)
+        self.stream = text.stream
+        self.operand = text.operand
+        self.text = text
         self._ahead = TextRows(self.text)  # rows of whole reads: the fast path
         self.options = layout.Options(sep, header, columns, ids, target_col, optional=optional)
         self.layout: layout.Layout | None = None

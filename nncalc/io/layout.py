@@ -74,11 +74,11 @@ class Options:
 
     def __init__(
         self,
-        sep: str | None,
-        header: bool | None,
-        columns: str | None,
-        ids: Sequence[str],
-        target_col: str | None,
+        sep: str | None = None,
+        header: bool | None = None,
+        columns: str | None = None,
+        ids: Sequence[str] = (),
+        target_col: str | None = None,
         *,
         optional: bool = False,
     ) -> None:

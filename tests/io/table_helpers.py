@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from nncalc.errors import NncalcError
+from nncalc.io.layout import Options
 from nncalc.io.reader import BatchReader, Chunk
 from nncalc.io.textlines import LineSource
 
@@ -26,7 +27,7 @@ class Trickle:
 def stream_reader(stream: Any, operand: str, **options: Any) -> BatchReader:
     """A BatchReader over ``stream``; ``on_read`` and ``source`` go to its LineSource."""
     reading = {key: options.pop(key) for key in ("on_read", "source") if key in options}
-    return BatchReader(LineSource(stream, operand, **reading), **options)
+    return BatchReader(LineSource(stream, operand, **reading), Options(**options))
 
 
 def reader_of(data: bytes | str, operand: str = "P", **options: Any) -> BatchReader:

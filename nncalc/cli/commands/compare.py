@@ -82,9 +82,7 @@ def compare(
         target=target,
         mask=mask,
         gates=gate or [],
-        probs=probs,
-        tol=tol,
-        normalize=normalize,
+        rows=(probs, tol, normalize),
         table=table,
         path=output,
     )

@@ -99,7 +99,9 @@ def primary_operand(texts: Sequence[tuple[str | None, str]], order: Sequence[int
 def settle_primary(operands: Sequence[Operand], primary: str | None, table: TableInput) -> None:
     """--id and --target-col need a text table to read them from; other
     operands leave out the columns of those names (not positions) when the
-    primary has a header, so a position never picks another file's class."""
+    primary has a header, so a position never picks another file's class.
+    An operand without a header, as wide as the primary, leaves out the
+    same positions (:func:`~nncalc.io.columns.id_specs`)."""
     wanted = "--id" if table.ids else "--target-col" if table.target_col is not None else None
     if wanted is None:
         return
@@ -126,6 +128,7 @@ def settle_primary(operands: Sequence[Operand], primary: str | None, table: Tabl
             if options.optional and not other.reader.started:
                 options.ids = tuple(_spec(name) for name in reader.id_names or ())
                 options.target_col = None if target is None else _spec(target)
+                options.primary = reader.layout.plan if reader.layout else None
 
 
 def _spec(name: str) -> str:

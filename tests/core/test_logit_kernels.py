@@ -9,21 +9,23 @@ import mpmath
 import numpy as np
 import pytest
 
-from nncalc.core.arrays import tiles
+from nncalc.core.arrays import TILE_VALUES, tiles
 from nncalc.core.from_logits import kl_logits_rows
 from nncalc.core.logit_kernels import log_ratio, series_terms
 from nncalc.core.numerics import two_difference, two_sum
 from nncalc.core.special import _RADII, SERIES_COEFFICIENTS, expm1_minus_x
 
-WIDE = 40_000  # wider than a tile: rows are cut into pieces of columns
+WIDE = 70_000  # wider than a tile: rows are cut into pieces of columns
 
 
-@pytest.mark.parametrize("shape", [(3, WIDE), (5000, 7), (1, 1), (4, 16384), (2, 16385)])
+@pytest.mark.parametrize(
+    "shape", [(3, WIDE), (5000, 7), (1, 1), (4, TILE_VALUES), (2, TILE_VALUES + 1)]
+)
 def test_tiles_cover_every_value_once(shape: tuple[int, int]) -> None:
     seen = np.zeros(shape, dtype=int)
     for rows, columns in tiles(shape):
         seen[rows, columns] += 1
-        assert seen[rows, columns].size <= max(16384, shape[1])
+        assert seen[rows, columns].size <= max(TILE_VALUES, shape[1])
     assert (seen == 1).all()
 
 

@@ -176,13 +176,14 @@ class Divergence(ScalarStep):
         return in_tasks(lambda part: self.divergence(p[part], q[part]), p), None
 
     def _from_logits(self, p_chunk: Chunk, q_chunk: Chunk) -> FloatArray:
-        """The divergence of paired rows of logits, checked in the tasks.
+        """The divergence of paired rows of logits, checked by the tasks.
 
-        Each task first checks its rows of P and Q (one sum each: finite
-        means no NaN and no row of only -inf), on every thread instead of
-        the whole chunk on this one while the others wait. Where a task
-        finds something, the chunk is checked whole as before (P, then Q),
-        so the error, and the result where there is none, are the same.
+        The kernels find a NaN or a row of only -inf themselves (the first
+        maximum of such a row is not finite) and raise: the tasks run at
+        once, on every thread, instead of after a check of the whole chunk
+        on this one while the others wait. Where a task raises, the chunk is
+        checked whole as before (P, then Q) and computed again, so the
+        error, or the result, is the same as with the check first.
         """
         try:
             p, q = pair_rows(p_chunk.values, q_chunk.values)
@@ -194,9 +195,10 @@ class Divergence(ScalarStep):
         temperature = self.how.temperature
 
         def checked(part: slice) -> FloatArray | None:
-            with np.errstate(invalid="ignore", over="ignore"):
-                finite = np.isfinite(np.sum(p[part])) and np.isfinite(np.sum(q[part]))
-            return self.from_logits(p[part], q[part], temperature) if finite else None
+            try:
+                return self.from_logits(p[part], q[part], temperature)
+            except NncalcError:
+                return None
 
         reuse_freed_memory(p.size)
         parts = map_rows(checked, len(p), p.shape[1])

@@ -103,7 +103,7 @@ def logit_pair(
         p, q = p.broadcast(rows), q.broadcast(rows)
     norm_gap = q.log_norm - p.log_norm
     tops = (q.top, p.top) if p.top is not None and q.top is not None else None
-    ratio, masked, bounds = _log_ratio(z, w, p.high, q.high, norm_gap, temperature, tops)
+    ratio, masked, bounds = _log_ratio(z, w, (p, q), norm_gap, temperature, tops)
     return LogitPair(p, q, ratio, masked, bounds)
 
 
@@ -120,8 +120,7 @@ def swapped(pair: LogitPair) -> LogitPair:
 def _log_ratio(
     z: FloatArray,
     w: FloatArray,
-    log_p: FloatArray,
-    log_q: FloatArray,
+    rows: tuple[LogSoftmax, LogSoftmax],
     norm_gap: FloatArray,
     temperature: float,
     tops: tuple[FloatArray, FloatArray] | None = None,
@@ -147,7 +146,7 @@ def _log_ratio(
     if math.isfinite(np.max(top)) and math.isfinite(np.min(bottom)):  # NaN or inf shows in one
         return x, False, (top, bottom)
     with np.errstate(invalid="ignore"):
-        x = np.where(np.isfinite(x), x, log_q - log_p)
+        x = np.where(np.isfinite(x), x, rows[1].high - rows[0].high)
     masked = not np.isfinite(x).all()
     return x, masked, None
 

@@ -37,15 +37,28 @@ class LogSoftmax:
     is log sum_j exp((z_j - max z) / T). ``logits`` (None when unknown)
     lets :meth:`exact_at` recompute any entry in two parts; ``top`` is
     max z per row, when known.
+
+    ``stored`` is ``high``, or with ``pending`` (z - max z) / T, from which
+    ``high`` is made in place when first read: KL needs only the
+    probabilities and the log-ratio, and so never pays for that pass.
     """
 
-    high: FloatArray
+    stored: FloatArray
     low: FloatArray | None
     log_norm: FloatArray
     logits: FloatArray | None
     temperature: float
     top: FloatArray | None = None
     floor: float | None = None  # a lower bound of high, when known
+    pending: bool = False
+
+    @property
+    def high(self) -> FloatArray:
+        """log softmax(z / T): ``stored``, less log_norm when that is pending (once)."""
+        if self.pending and not self.__dict__.get("_made", False):
+            np.subtract(self.stored, self.log_norm[:, None], out=self.stored)
+            object.__setattr__(self, "_made", True)  # a cache, not a field
+        return self.stored
 
     def probabilities(self) -> FloatArray:
         """e^(high + low): softmax(z / T) to a few ulp (computed once; do not modify it).
@@ -124,14 +137,15 @@ def log_softmax_parts(logits: FloatArray, temperature: float) -> LogSoftmax:
     """
     shifted, corrections, top, first, lowest = _shifted_top(logits, temperature)
     log_norm, terms, first = _normalizer_parts(shifted, corrections, first)
-    far = None if corrections is None else shifted.ravel().take(corrections[0])
-    high = shifted  # reused in place: (z - max) / T - log_norm
-    high -= log_norm[:, None]
-    if corrections is None or far is None:
+    if corrections is None:
         # every entry of high is (shifted - log_norm) rounded: none is below this
         floor = lowest - float(np.max(log_norm)) if len(log_norm) else None
-        parts = LogSoftmax(high, None, log_norm, logits, temperature, top, floor)
+        # shifted becomes high in place when first read
+        parts = LogSoftmax(shifted, None, log_norm, logits, temperature, top, floor, True)
         return _with_terms(parts, terms, first)
+    far = shifted.ravel().take(corrections[0])
+    high = shifted  # reused in place: (z - max) / T - log_norm
+    high -= log_norm[:, None]
     flat, rows, error = corrections
     exact_high, exact_low = two_sum(far, log_norm.take(rows) * -1.0)
     rounded = exact_high + (exact_low + error)

@@ -103,17 +103,29 @@ def _series_rows(
 
 
 def _outside_rows(x: FloatArray, p: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """(p f(x), p x) for rows with some |x| > 1 (or not finite): f as expm1_minus_x forms it."""
+    """(p f(x), p x) for rows with some |x| > 1 (or not finite): f as expm1_minus_x forms it.
+
+    The entries with |x| <= 1 are gathered, those of the rows that need the
+    same number of terms together (1-D gathers are several times faster
+    than masks of rows and columns), and the series replaces expm1(x) - x
+    there.
+    """
     with np.errstate(over="ignore", invalid="ignore"):
-        near = np.abs(x) <= SERIES_RADIUS
-        small = np.where(near, x, 0.0)
-        counts = series_terms_needed(np.max(np.abs(small), axis=-1))
-        series = _horner(small, _row_coefficients(counts), np.empty(x.shape))
-        series *= small  # x^2 g(x) = f(x) where |x| <= 1
+        magnitude = np.abs(x)
+        near = magnitude <= SERIES_RADIUS  # NaN: not near
+        magnitude[~near] = 0.0
+        counts = series_terms_needed(np.max(magnitude, axis=-1))
         result = np.expm1(x)
         result -= x
-        result[x == np.inf] = np.inf
-        result = np.where(near, series, result)
+        if not np.max(x) < np.inf:  # +inf (or NaN) somewhere
+            result[x == np.inf] = np.inf
+        groups = np.unique(counts)
+        for count in groups:
+            flat = np.flatnonzero(near if len(groups) == 1 else near & (counts == count)[:, None])
+            small = x.ravel().take(flat)
+            series = _horner(small, list(SERIES_COEFFICIENTS[:count]), np.empty(len(flat)))
+            series *= small  # x^2 g(x) = f(x)
+            result.ravel()[flat] = series
         terms = np.maximum(result, 0.0, out=result)  # NaN stays NaN
         terms *= p
     return terms, p * x

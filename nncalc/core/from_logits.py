@@ -37,7 +37,8 @@ from nncalc.core.log_space import (
     probabilities,
     underflowed,
 )
-from nncalc.core.numerics import JS_NEAR, js_excess, row_sums, two_difference, two_sum
+from nncalc.core.logit_kernels import log_ratio, series_terms
+from nncalc.core.numerics import JS_NEAR, js_excess, row_sums, two_sum
 from nncalc.core.softmax import log_softmax
 from nncalc.core.special import expm1_minus_x
 
@@ -68,13 +69,18 @@ class LogitPair:
     q: LogSoftmax
     ratio: FloatArray
     masked: bool
-    bounds: tuple[float, float] | None = None  # (max, min) of ratio when known
+    bounds: tuple[FloatArray, FloatArray] | None = None  # (max, min) of each row when known
 
     def ratio_bounds(self) -> tuple[float, float]:
         """(max, min) of ``ratio`` as np.max and np.min give them (NaN if some x is NaN)."""
+        top, bottom = self.row_bounds()
+        return float(np.max(top)), float(np.min(bottom))
+
+    def row_bounds(self) -> tuple[FloatArray, FloatArray]:
+        """(max, min) of each row of ``ratio`` (NaN where the row has a NaN)."""
         if self.bounds is not None:
             return self.bounds
-        return float(np.max(self.ratio)), float(np.min(self.ratio))
+        return np.max(self.ratio, axis=-1), np.min(self.ratio, axis=-1)
 
 
 def logit_pair(
@@ -97,7 +103,7 @@ def logit_pair(
         p, q = p.broadcast(rows), q.broadcast(rows)
     norm_gap = q.log_norm - p.log_norm
     tops = (q.top, p.top) if p.top is not None and q.top is not None else None
-    ratio, masked, bounds = _log_ratio(z, w, p.high, q.high, norm_gap, temperature, tops)
+    ratio, masked, bounds = _log_ratio(z, w, (p, q), norm_gap, temperature, tops)
     return LogitPair(p, q, ratio, masked, bounds)
 
 
@@ -107,20 +113,19 @@ def swapped(pair: LogitPair) -> LogitPair:
     Bit for bit what :func:`logit_pair` gives with its arguments swapped
     (every step of the ratio is negated exactly), without computing again.
     """
-    bounds = None if pair.bounds is None else (-pair.bounds[1], -pair.bounds[0])
+    bounds = None if pair.bounds is None else (-pair.bounds[1], -pair.bounds[0])  # exact
     return LogitPair(pair.q, pair.p, -pair.ratio, pair.masked, bounds)
 
 
 def _log_ratio(
     z: FloatArray,
     w: FloatArray,
-    log_p: FloatArray,
-    log_q: FloatArray,
+    rows: tuple[LogSoftmax, LogSoftmax],
     norm_gap: FloatArray,
     temperature: float,
     tops: tuple[FloatArray, FloatArray] | None = None,
-) -> tuple[FloatArray, bool, tuple[float, float] | None]:
-    """(x, whether some x is not finite, (max x, min x) or None): x = log q - log p.
+) -> tuple[FloatArray, bool, tuple[FloatArray, FloatArray] | None]:
+    """(x, whether some x is not finite, (max x, min x) per row or None): x = log q - log p.
 
     See the module docstring.
 
@@ -136,20 +141,12 @@ def _log_ratio(
     if tops is None:
         tops = np.max(w, axis=-1), np.max(z, axis=-1)
     with np.errstate(invalid="ignore", over="ignore"):
-        top_high, top_low = two_sum(tops[0], -tops[1])
-        x, low = two_difference(w, z)
-        x -= top_high[:, None]
-        if np.any(top_low):  # often 0: max w - max z exact
-            low -= top_low[:, None]
-        x += low
-        if temperature != 1.0:
-            x /= temperature
-        x -= norm_gap[:, None]
-    bounds = float(np.max(x)), float(np.min(x))  # NaN or inf anywhere shows in one
-    if math.isfinite(bounds[0]) and math.isfinite(bounds[1]):
-        return x, False, bounds
+        top_gap = two_sum(tops[0], -tops[1])
+    x, top, bottom = log_ratio(z, w, top_gap, norm_gap, temperature)  # tile by tile
+    if math.isfinite(np.max(top)) and math.isfinite(np.min(bottom)):  # NaN or inf shows in one
+        return x, False, (top, bottom)
     with np.errstate(invalid="ignore"):
-        x = np.where(np.isfinite(x), x, log_q - log_p)
+        x = np.where(np.isfinite(x), x, rows[1].high - rows[0].high)
     masked = not np.isfinite(x).all()
     return x, masked, None
 
@@ -174,16 +171,15 @@ def kl_pair_rows(pair: LogitPair) -> FloatArray:
     """
     x = pair.ratio
     p = pair.p.probabilities()
-    top, bottom = pair.ratio_bounds()
+    bounds = pair.row_bounds()
+    top = float(np.max(bounds[0]))
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        terms = expm1_minus_x(x, (top, bottom))
-        terms *= p
+        terms, moments = series_terms(x, p, bounds)  # p f(x) and p x
         lifted = np.zeros(len(x)) if top <= 1.0 else _rising_terms(terms, p, pair)
-        rows, columns = underflowed(pair.p.high, lambda: x < -1.0)
+        rows, columns = underflowed(pair.p.high, lambda: x < -1.0, pair.p.floor)
         if len(rows):
             high, low = pair.p.exact_at(rows, columns)
             terms[rows, columns] = log_product(high, low, expm1_minus_x(x[rows, columns]))
-        moments = p * x
         if pair.masked:
             terms[np.isnan(x)] = 0.0  # masked in both rows
             moments[p == 0] = 0.0
@@ -343,7 +339,7 @@ def _weighted_logs(p: LogSoftmax, factor: FloatArray) -> FloatArray:
     """
     with np.errstate(invalid="ignore"):
         terms = np.where(p.high > -np.inf, p.probabilities() * factor, 0.0)
-    rows, columns = underflowed(p.high, lambda: factor > 0)
+    rows, columns = underflowed(p.high, lambda: factor > 0, p.floor)
     if len(rows):
         high, low = p.exact_at(rows, columns)
         terms[rows, columns] = log_product(high, low, factor[rows, columns])

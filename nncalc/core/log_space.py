@@ -37,14 +37,28 @@ class LogSoftmax:
     is log sum_j exp((z_j - max z) / T). ``logits`` (None when unknown)
     lets :meth:`exact_at` recompute any entry in two parts; ``top`` is
     max z per row, when known.
+
+    ``stored`` is ``high``, or with ``pending`` (z - max z) / T, from which
+    ``high`` is made in place when first read: KL needs only the
+    probabilities and the log-ratio, and so never pays for that pass.
     """
 
-    high: FloatArray
+    stored: FloatArray
     low: FloatArray | None
     log_norm: FloatArray
     logits: FloatArray | None
     temperature: float
     top: FloatArray | None = None
+    floor: float | None = None  # a lower bound of high, when known
+    pending: bool = False
+
+    @property
+    def high(self) -> FloatArray:
+        """log softmax(z / T): ``stored``, less log_norm when that is pending (once)."""
+        if self.pending and not self.__dict__.get("_made", False):
+            np.subtract(self.stored, self.log_norm[:, None], out=self.stored)
+            object.__setattr__(self, "_made", True)  # a cache, not a field
+        return self.stored
 
     def probabilities(self) -> FloatArray:
         """e^(high + low): softmax(z / T) to a few ulp (computed once; do not modify it).
@@ -83,6 +97,7 @@ class LogSoftmax:
             None if self.logits is None else np.broadcast_to(self.logits, shape),
             self.temperature,
             None if self.top is None else np.broadcast_to(self.top, shape[:1]),
+            self.floor,
         )
         object.__setattr__(result, "_probabilities", np.broadcast_to(self.probabilities(), shape))
         return result
@@ -120,13 +135,17 @@ def log_softmax_parts(logits: FloatArray, temperature: float) -> LogSoftmax:
 
     Domain and errors as :func:`nncalc.core.softmax.log_softmax`.
     """
-    shifted, corrections, top, first = _shifted_top(logits, temperature)
+    shifted, corrections, top, first, lowest = _shifted_top(logits, temperature)
     log_norm, terms, first = _normalizer_parts(shifted, corrections, first)
-    far = None if corrections is None else shifted.ravel().take(corrections[0])
+    if corrections is None:
+        # every entry of high is (shifted - log_norm) rounded: none is below this
+        floor = lowest - float(np.max(log_norm)) if len(log_norm) else None
+        # shifted becomes high in place when first read
+        parts = LogSoftmax(shifted, None, log_norm, logits, temperature, top, floor, True)
+        return _with_terms(parts, terms, first)
+    far = shifted.ravel().take(corrections[0])
     high = shifted  # reused in place: (z - max) / T - log_norm
     high -= log_norm[:, None]
-    if corrections is None or far is None:
-        return _with_terms(LogSoftmax(high, None, log_norm, logits, temperature, top), terms, first)
     flat, rows, error = corrections
     exact_high, exact_low = two_sum(far, log_norm.take(rows) * -1.0)
     rounded = exact_high + (exact_low + error)
@@ -152,15 +171,16 @@ def probabilities(high: FloatArray, low: FloatArray | None) -> FloatArray:
 
 
 def underflowed(
-    log_weight: FloatArray, where: Callable[[], npt.NDArray[np.bool_]]
+    log_weight: FloatArray, where: Callable[[], npt.NDArray[np.bool_]], floor: float | None = None
 ) -> tuple[IntArray, IntArray]:
     """(rows, columns) within ``where()`` whose weight e^(log_weight) is below the normal range.
 
     There e^(log_weight) has lost bits or is 0, so a term weight * factor
     is formed as :func:`log_product` instead. ``where`` is called only when
-    some weight is that small (one pass over the rows otherwise).
+    some weight is that small (one pass over the rows otherwise, none when
+    ``floor``, a known lower bound of log_weight, rules it out).
     """
-    if not np.min(log_weight) < LOG_TINY:
+    if (floor is not None and floor >= LOG_TINY) or not np.min(log_weight) < LOG_TINY:
         none = np.zeros(0, dtype=np.intp)
         return none, none
     rows, columns = np.nonzero(where() & (log_weight < LOG_TINY) & (log_weight > -np.inf))

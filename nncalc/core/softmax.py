@@ -51,13 +51,13 @@ _Corrections = tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], FloatArray]
 
 def _shifted(logits: npt.ArrayLike, temperature: float) -> tuple[FloatArray, _Corrections | None]:
     """(z - max z) / T and its corrections: :func:`_shifted_top` without the maxima."""
-    shifted, corrections, _, _ = _shifted_top(logits, temperature)
+    shifted, corrections, _, _, _ = _shifted_top(logits, temperature)
     return shifted, corrections
 
 
 def _shifted_top(
     logits: npt.ArrayLike, temperature: float
-) -> tuple[FloatArray, _Corrections | None, FloatArray, IntArray]:
+) -> tuple[FloatArray, _Corrections | None, FloatArray, IntArray, float]:
     """(z - max z) / T, with rows containing +inf reduced to their limit; max z and its index.
 
     The index is each row's first maximum (argmax of z: also the first 0 of
@@ -66,7 +66,8 @@ def _shifted_top(
     In the limit of a +inf logit every finite logit is infinitely far below
     it; the +inf entries share the mass equally. Returned shifted logits are
     <= 0 and at least one entry per row is 0. The second value holds the
-    rounding errors of the far entries (see COMPENSATE_BELOW), or None.
+    rounding errors of the far entries (see COMPENSATE_BELOW), or None; no
+    shifted logit is below the last value.
     """
     if not temperature > 0 or not np.isfinite(temperature):
         raise NncalcError(
@@ -86,11 +87,12 @@ def _shifted_top(
     if temperature != 1.0:
         with np.errstate(over="ignore", under="ignore"):
             shifted /= temperature
-    if not np.min(shifted) < COMPENSATE_BELOW:
-        return shifted, None, top[:, 0], first
+    lowest = float(np.min(shifted))
+    if not lowest < COMPENSATE_BELOW:
+        return shifted, None, top[:, 0], first, lowest
     if temperature > 1.0:
         _undo_overflow(shifted, z, top, temperature)
-    return shifted, _rounding_errors(shifted, z, top, temperature), top[:, 0], first
+    return shifted, _rounding_errors(shifted, z, top, temperature), top[:, 0], first, lowest
 
 
 def _undo_overflow(shifted: FloatArray, z: FloatArray, top: FloatArray, temperature: float) -> None:

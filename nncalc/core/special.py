@@ -12,14 +12,21 @@ from nncalc.core.arrays import FloatArray
 SERIES_RADIUS = 1.0
 
 
-# e^x - 1 - x = x^2 sum_{n>=2} x^(n-2) / n!; 24 terms reach 1/25! ~ 6e-26 at |x| = 1.
-_COEFFICIENTS = [1.0 / math.factorial(n) for n in range(2, 26)]
+# e^x - 1 - x = x^2 g(x), g(x) = sum_{n>=2} x^(n-2) / n!; 17 terms reach 1/19! at |x| = 1.
+SERIES_COEFFICIENTS = [1.0 / math.factorial(n) for n in range(2, 19)]
 
 
-# The first k terms leave at most 3 |x|^k / (k + 2)! of the sum (relative),
-# which is below 2^-56 while |x| <= _RADII[k - 1]: arrays of small values
-# (KL of nearly equal rows) need only a few terms.
-_RADII = [(math.factorial(k + 2) * 2.0**-56 / 3.0) ** (1.0 / k) for k in range(1, 25)]
+# The terms after the first k add up to at most r^k / (k + 2)! / (1 - r / (k + 3))
+# for |x| <= r <= 1 (each is at most r / (k + 3) of the one before), and
+# g(x) >= g(-r) >= 1/2 - r / 6 (an alternating series of shrinking terms),
+# so k terms leave at most B_k(r) = r^k / (k + 2)! / (1 - r / (k + 3)) / (1/2 - r / 6)
+# of the sum. _RADII[k - 1] is a radius where B_k <= 2^-54, a quarter of the
+# unit in the last place of numbers from 1 to 2, at most an eighth of the
+# rounding error of the Horner steps (tests/core/test_special.py checks each
+# bound with mpmath). Arrays of small values (KL of nearly equal rows) need
+# only a few terms, and 11 reach |x| = 0.24, 17 all of |x| <= 1.
+_RADII = [1.665e-16, 2.58e-08, 1.493e-05, 0.0003759, 0.002685, 0.01018, 0.0268, 0.05611]
+_RADII += [0.1006, 0.1619, 0.2405, 0.3363, 0.4488, 0.5769, 0.7197, 0.8758, 1.0]
 
 
 def expm1_minus_x(x: npt.ArrayLike, bounds: tuple[float, float] | None = None) -> FloatArray:
@@ -54,14 +61,25 @@ def expm1_minus_x(x: npt.ArrayLike, bounds: tuple[float, float] | None = None) -
     return np.maximum(result, 0.0, out=result)
 
 
+def series_terms_needed(largest: FloatArray) -> npt.NDArray[np.intp]:
+    """The number of the series' terms that values |x| <= ``largest`` <= 1 need, elementwise."""
+    return np.searchsorted(_RADII, largest).astype(np.intp) + 1
+
+
+def series_coefficients(largest: float) -> list[float]:
+    """The coefficients 1/(k + 2)! of the series' terms that |x| <= ``largest`` <= 1 needs."""
+    terms = next((k + 1 for k, radius in enumerate(_RADII) if largest <= radius), len(_RADII))
+    return SERIES_COEFFICIENTS[:terms]
+
+
 def _series(small: FloatArray, largest: float | None = None) -> FloatArray:
     """x^2 sum_k x^k / (k + 2)! for |x| <= 1, with as many terms as the largest |x| needs."""
     if largest is None:
         largest = float(np.max(np.abs(small))) if small.size else 0.0
-    terms = next((k + 1 for k, radius in enumerate(_RADII) if largest <= radius), 24)
+    coefficients = series_coefficients(largest)
     # Horner from c_(k-1) x: one pass less than starting from a full array of c_(k-1)
-    series = small * _COEFFICIENTS[terms - 1]
-    for coefficient in reversed(_COEFFICIENTS[: terms - 1]):
+    series = small * coefficients[-1]
+    for coefficient in reversed(coefficients[:-1]):
         series += coefficient
         series *= small
     series *= small  # x g(x) so far

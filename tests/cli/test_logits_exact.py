@@ -3,10 +3,14 @@ for finite logits at any gap and temperature, exact for near-equal logits."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import mpmath
+import numpy as np
 import pytest
 
-from tests.conftest import ok
+from nncalc.core import parallel
+from tests.conftest import ok, run
 
 mpmath.mp.dps = 60
 
@@ -107,3 +111,39 @@ def test_batch_of_logits_from_a_file_matches_the_literal_rows(tmp_path: object) 
     first, second = (float(x) for x in rows.split())
     assert first == float(ok("kl", "0,0", "0,-746", "--logits"))
     assert second == float(ok("kl", "0.3,-1.2", "0.300000001,-1.200000002", "--logits"))
+
+
+@pytest.mark.parametrize("command", ["kl", "js"])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_bad_logits_in_several_tasks_give_the_error_of_the_whole_chunk_check(
+    command: str, threads: int, tmp_path: Path
+) -> None:
+    # Each task finds its own bad rows; the error is still P's first, then Q's,
+    # as a check of the whole chunk (P, then Q) before the tasks gave it.
+    rng = np.random.default_rng(5)
+    z = rng.normal(size=(12, 7))
+    w = z + 0.01 * rng.normal(size=z.shape)
+    w[1, 3] = np.nan  # an earlier row (and task) than P's
+    z[6, 2] = np.nan
+    z[9] = -np.inf
+    np.save(tmp_path / "p.npy", z)
+    np.save(tmp_path / "q.npy", w)
+    files = (f"@{tmp_path / 'p.npy'}", f"@{tmp_path / 'q.npy'}")
+    with parallel.settings(threads=threads, task_values=2 * 7):
+        result = run(command, "--logits", *files)
+        assert result.exit_code == 2
+        assert result.stderr == "nncalc: error: P row 7, column 3: 'nan': NaN is not a logit\n"
+        z[6, 2] = 0.0
+        np.save(tmp_path / "p.npy", z)
+        result = run(command, "--logits", *files)
+        assert result.stderr == (
+            "nncalc: error: P row 10: every logit is -inf, so no class has any probability\n"
+        )
+        z[9] = 1.0
+        z[4, 1] = np.inf  # allowed: the limit, computed after the whole-chunk check
+        np.save(tmp_path / "p.npy", z)
+        result = run(command, "--logits", *files)
+        assert result.stderr == "nncalc: error: Q row 2, column 4: 'nan': NaN is not a logit\n"
+        w[1, 3] = 0.0
+        np.save(tmp_path / "q.npy", w)
+        assert float(ok(command, "--logits", *files)) > 0

@@ -170,13 +170,44 @@ class Divergence(ScalarStep):
         same_width(chunks)
         p_chunk, q_chunk = chunks
         if self.how.logits:  # in log space: finite and exact at any logit gap
-            p, q = pair_rows(self.how.logits_of(p_chunk), self.how.logits_of(q_chunk))
-            self.last = (p[-1], q[-1])
-            temperature = self.how.temperature
-            return in_tasks(lambda part: self.from_logits(p[part], q[part], temperature), p), None
+            return self._from_logits(p_chunk, q_chunk), None
         p, q = pair_rows(self.how.rows(p_chunk), self.how.rows(q_chunk))
         self.last = (p[-1], q[-1])
         return in_tasks(lambda part: self.divergence(p[part], q[part]), p), None
+
+    def _from_logits(self, p_chunk: Chunk, q_chunk: Chunk) -> FloatArray:
+        """The divergence of paired rows of logits, checked by the tasks.
+
+        The kernels find a NaN or a row of only -inf themselves (the first
+        maximum of such a row is not finite) and raise: the tasks run at
+        once, on every thread, instead of after a check of the whole chunk
+        on this one while the others wait. Where a task raises, the chunk is
+        checked whole as before (P, then Q) and computed again, so the
+        error, or the result, is the same as with the check first.
+        """
+        try:
+            p, q = pair_rows(p_chunk.values, q_chunk.values)
+        except NncalcError:
+            self.how.logits_of(p_chunk)  # an error in the values comes first
+            self.how.logits_of(q_chunk)
+            raise
+        self.last = (p[-1], q[-1])
+        temperature = self.how.temperature
+
+        def checked(part: slice) -> FloatArray | None:
+            try:
+                return self.from_logits(p[part], q[part], temperature)
+            except NncalcError:
+                return None
+
+        reuse_freed_memory(p.size)
+        parts = map_rows(checked, len(p), p.shape[1])
+        if any(part is None for part in parts):
+            self.how.logits_of(p_chunk)
+            self.how.logits_of(q_chunk)
+            return in_tasks(lambda part: self.from_logits(p[part], q[part], temperature), p)
+        found = [part for part in parts if part is not None]  # all of them
+        return found[0] if len(found) == 1 else np.concatenate(found)
 
     def tables(self, value: float, names: list[str] | None, units: Units) -> list[Table]:
         p, q = (self.how.shown(row) for row in self.last)

@@ -11,7 +11,6 @@ to that way for the rest of the input.
 
 from __future__ import annotations
 
-import io
 import sys
 from collections.abc import Callable
 from typing import Any, cast
@@ -40,6 +39,22 @@ def _c_reader() -> Callable[..., Any] | None:
 C_READER = _c_reader()
 
 
+class WholeText:
+    """A file object whose first read gives the whole text, then ''.
+
+    NumPy's reader parses whatever a read returns, however much it asked
+    for; ``io.StringIO`` would copy the text into 4 bytes a character and
+    back, a read at a time (a quarter of the parse's time on narrow lines).
+    """
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+
+    def read(self, size: int = -1) -> str:
+        text, self._text = self._text, ""
+        return text
+
+
 def load_text(text: str, separator: str | None, width: int) -> FloatArray | None:
     """The rows of a text of whole lines, ``width`` values each, read as
     ``np.loadtxt`` reads them (no comments, no quotes); None when it refuses,
@@ -49,7 +64,7 @@ def load_text(text: str, separator: str | None, width: int) -> FloatArray | None
         return None
     try:
         values: FloatArray = C_READER(
-            io.StringIO(text),
+            WholeText(text),
             delimiter=separator,
             comment=None,
             quote=None,

@@ -18,6 +18,7 @@ from typing import Any, cast
 import numpy as np
 
 from nncalc.core.arrays import FloatArray
+from nncalc.io import polars_text
 from nncalc.io.textlines import LineSource
 from nncalc.io.tokens import MAX_ROW_VALUES
 
@@ -93,6 +94,7 @@ class TextRows:
         self.enabled = C_READER is not None  # False once blank lines are met
         self._values: FloatArray | None = None
         self._line = 0  # the line number of the first row of _values
+        self._characters = 0  # read so far
 
     @property
     def waiting(self) -> bool:
@@ -109,7 +111,13 @@ class TextRows:
         text = self.source.peek_text(block)
         if text is None:
             return False
-        values = load_text(text, separator, width)
+        self._characters += len(text)
+        values = None
+        polars = polars_text.loaded(self._characters)
+        if polars is not None:
+            values = polars_text.parse(polars, text, separator, width)
+        if values is None:
+            values = load_text(text, separator, width)
         # Fewer rows than lines: blank lines. Those at the end of the text
         # give no row either way; others are looked for line by line.
         if (

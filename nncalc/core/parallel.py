@@ -14,7 +14,6 @@ block (tests force several tasks on small data, or a single thread).
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeVar
@@ -24,15 +23,7 @@ from nncalc.errors import NncalcError
 if TYPE_CHECKING:  # imported when first needed: concurrent.futures costs start-up time
     from concurrent.futures import Future, ThreadPoolExecutor
 
-__all__ = [
-    "TASK_VALUES",
-    "map_parts",
-    "map_rows",
-    "reuse_freed_memory",
-    "settings",
-    "task_rows",
-    "threads",
-]
+__all__ = ["TASK_VALUES", "map_rows", "reuse_freed_memory", "settings", "task_rows", "threads"]
 
 T = TypeVar("T")
 
@@ -52,7 +43,6 @@ class _Settings:
 _SETTINGS = _Settings()
 _POOL: ThreadPoolExecutor | None = None
 _POOL_SIZE = 0
-_POOL_LOCK = threading.Lock()
 
 
 def threads() -> int:
@@ -92,19 +82,17 @@ def settings(*, threads: int | None = None, task_values: int | None = None) -> I
 def _pool(size: int) -> ThreadPoolExecutor:
     """The shared pool of ``size`` threads (made again when the size changes).
 
-    Called from the main thread and the writer thread (formatting), never
-    from a task.
+    Called from the thread that runs :func:`map_rows`, never from a task.
     """
     global _POOL, _POOL_SIZE
-    with _POOL_LOCK:
-        if _POOL is None or size != _POOL_SIZE:
-            from concurrent.futures import ThreadPoolExecutor
+    if _POOL is None or size != _POOL_SIZE:
+        from concurrent.futures import ThreadPoolExecutor
 
-            if _POOL is not None:
-                _POOL.shutdown(wait=True)
-            _POOL = ThreadPoolExecutor(size, thread_name_prefix="nncalc")
-            _POOL_SIZE = size
-        return _POOL
+        if _POOL is not None:
+            _POOL.shutdown(wait=True)
+        _POOL = ThreadPoolExecutor(size, thread_name_prefix="nncalc")
+        _POOL_SIZE = size
+    return _POOL
 
 
 def map_rows(function: Callable[[slice], T], rows: int, columns: int) -> list[T]:
@@ -117,20 +105,7 @@ def map_rows(function: Callable[[slice], T], rows: int, columns: int) -> list[T]
     the first failing slice is raised.
     """
     step = task_rows(columns)
-    return _run([slice(start, min(start + step, rows)) for start in range(0, rows, step)], function)
-
-
-def map_parts(function: Callable[[slice], T], rows: int) -> list[T]:
-    """``function(part)`` for :func:`threads` slices of about equal size
-    covering ``rows`` rows (fewer when there are fewer rows), in order, on
-    that many threads: for work whose result does not depend on the split
-    (formatting text). Errors as :func:`map_rows`'s."""
-    count = max(1, min(threads(), rows))
-    bounds = [rows * i // count for i in range(count + 1)]
-    return _run([slice(bounds[i], bounds[i + 1]) for i in range(count)], function)
-
-
-def _run(parts: list[slice], function: Callable[[slice], T]) -> list[T]:
+    parts = [slice(start, min(start + step, rows)) for start in range(0, rows, step)]
     count = threads()
     if count <= 1 or len(parts) <= 1:
         return [_located(function, part) for part in parts]

@@ -150,18 +150,6 @@ def format_rows(values: FloatArray, digits: int | None, first_row: int | None = 
     return text
 
 
-def format_on_threads(values: FloatArray, first_row: int | None) -> str:
-    """:func:`format_rows` of parts of ``values`` on one thread a CPU: NumPy
-    releases the GIL in most of :mod:`nncalc.output.shortest`'s passes."""
-    from nncalc.core.parallel import map_parts
-
-    def part(rows: slice) -> str:
-        first = None if first_row is None else first_row + rows.start
-        return format_rows(values[rows], None, first)
-
-    return "".join(map_parts(part, len(values)))
-
-
 def write_rows(values: FloatArray, digits: int | None, *, first_row: int | None = None) -> None:
     """Write rows of numbers (numbered from ``first_row`` if given) and flush.
 
@@ -186,7 +174,7 @@ def write_rows(values: FloatArray, digits: int | None, *, first_row: int | None 
         # polars is imported here, on the second thread, the first time.
         polars = fastcsv.polars_module() if use_polars else None
         if polars is None:  # NumPy formatting, which also runs mostly without the GIL
-            write_bytes(format_on_threads(values, first_row).encode(), stream)
+            write_bytes(format_rows(values, None, first_row).encode(), stream)
         else:
             write_bytes(fastcsv.polars_rows(polars, values, first_row), stream)
 

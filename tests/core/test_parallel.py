@@ -155,14 +155,3 @@ def test_reuse_freed_memory_is_harmless() -> None:
     parallel.reuse_freed_memory()  # glibc: tuned once; elsewhere a no-op
     parallel.reuse_freed_memory()
     assert np.sum(np.ones(1 << 20)) == 1 << 20  # large arrays still allocate and free
-
-
-@pytest.mark.parametrize("rows", [0, 1, 2, 7, 1000])
-@pytest.mark.parametrize("threads", [1, 2, 3])
-def test_map_parts_covers_the_rows_in_order(rows: int, threads: int) -> None:
-    with parallel.settings(threads=threads):
-        parts = parallel.map_parts(lambda part: part, rows)
-    assert len(parts) == max(1, min(threads, rows))
-    assert [i for part in parts for i in range(rows)[part]] == list(range(rows))
-    sizes = [len(range(rows)[part]) for part in parts]
-    assert max(sizes) - min(sizes) <= 1

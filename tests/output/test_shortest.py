@@ -110,15 +110,3 @@ def test_without_long_double_render_uses_repr(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(shortest, "rows_text", None)
     values = np.random.default_rng(5).random((300, 10))
     assert render.format_rows(values, None) == with_repr(values)
-
-
-@pytest.mark.parametrize("first_row", [None, 1, 40])
-def test_formatting_on_threads_is_the_same_text(first_row: int | None) -> None:
-    from nncalc.core import parallel
-    from nncalc.output.text import format_on_threads, format_rows
-
-    values = np.random.default_rng(3).dirichlet(np.ones(10), size=3001)
-    values[7, 2] = np.nan
-    with parallel.settings(threads=3):
-        threaded = format_on_threads(values, first_row)
-    assert threaded == format_rows(values, None, first_row)

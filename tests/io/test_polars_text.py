@@ -121,3 +121,20 @@ def test_a_softmax_batch_reads_the_same_with_and_without(tmp_path: Path) -> None
     assert outputs[0] == outputs[1]
     assert outputs[0][0] == 2 and "logits.csv:60001:9: 'x'" in outputs[0][2]
     assert outputs[0][1].count("\n") > 40_000
+
+
+def test_a_scalar_command_on_a_small_input_does_not_import_polars(tmp_path: Path) -> None:
+    path = tmp_path / "logp.txt"
+    path.write_text("".join(f"{-1 - i / 1000!r}\n" for i in range(50_000)))
+    code = (
+        "import sys\nfrom nncalc.cli.app import app\n"
+        "try:\n    app(prog_name='nncalc')\nexcept SystemExit:\n    pass\n"
+        "print('polars' in sys.modules)"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code, "kl-approx", f"@{path}", f"@{path}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert run.stdout.split() == ["0.0", "False"]

@@ -50,12 +50,13 @@ def turned_off() -> bool:
     return os.environ.get("NNCALC_NO_POLARS", "") not in ("", "0")
 
 
-def loaded(characters_read: int) -> Any:
-    """polars when it may parse input: loaded already (or worth loading after
-    ``characters_read``), installed, not turned off and reading like NumPy;
-    else None."""
+def loaded(separator: str | None, width: int, characters_read: int) -> Any:
+    """polars when it may parse rows ``width`` wide split by ``separator``:
+    such rows (see :func:`parse`), and polars loaded already (or worth
+    loading after ``characters_read``), installed, not turned off and
+    reading like NumPy; else None."""
     global _polars, _checked
-    if turned_off():
+    if separator not in SEPARATORS or width > MAX_WIDTH or turned_off():
         return None
     if _checked:
         return _polars
@@ -94,6 +95,8 @@ def parse(pl: Any, text: str, separator: str | None, width: int) -> FloatArray |
     data = text.encode("utf-8", "surrogatepass")
     if data.translate(None, NUMBER_TEXT + separator.encode()):
         return None  # another byte: spaces, letters, quotes
+    if not data.endswith(b"\n"):
+        data += b"\n"  # polars drops an empty last field of a last line without one
     schema = {f"c{i}": pl.Float64 for i in range(width)}
     try:
         frame = pl.read_csv(
@@ -103,5 +106,12 @@ def parse(pl: Any, text: str, separator: str | None, width: int) -> FloatArray |
         return None
     values: FloatArray = frame.to_numpy(order="c", writable=True)
     if values.dtype != np.float64 or values.shape[1] != width or np.isnan(values).any():
+        return None
+    # Every line had exactly ``width`` fields: one row a line, and no field
+    # dropped (a missing one would have been a null, here a NaN).
+    bytes_ = np.frombuffer(data, dtype=np.uint8)
+    lines = int(np.count_nonzero(bytes_ == ord("\n")))
+    separators = int(np.count_nonzero(bytes_ == ord(separator)))
+    if len(values) != lines or separators != lines * (width - 1):
         return None
     return values

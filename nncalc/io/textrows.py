@@ -113,7 +113,7 @@ class TextRows:
             return False
         self._characters += len(text)
         values = None
-        polars = polars_text.loaded(self._characters)
+        polars = polars_text.loaded(separator, width, self._characters)
         if polars is not None:
             values = polars_text.parse(polars, text, separator, width)
         if values is None:

@@ -78,6 +78,13 @@ def test_rows_ragged_or_not(
     both(text, separator, width)
 
 
+@pytest.mark.parametrize("text", ["0\n0,", "0,0\n0,0,", "0\n0,\n", "0\n0,1", "0,\n0\n"])
+def test_a_line_with_an_extra_field_is_left_to_numpy(text: str) -> None:
+    width = 2 if text.startswith("0,0") else 1
+    assert polars_text.parse(pl, text, ",", width) is None
+    assert load_text(text, ",", width) is None
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.floats(allow_nan=False), min_size=1, max_size=40), st.integers(1, 4))
 def test_repr_of_any_float_reads_back_exactly(values: list[float], width: int) -> None:
@@ -138,3 +145,14 @@ def test_a_scalar_command_on_a_small_input_does_not_import_polars(tmp_path: Path
         check=True,
     )
     assert run.stdout.split() == ["0.0", "False"]
+
+
+def test_only_narrow_rows_with_one_separator_character_may_use_polars(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Checked before polars is looked for: wide rows never pay for its import.
+    assert polars_text.loaded(",", polars_text.MAX_WIDTH + 1, 1 << 40) is None
+    assert polars_text.loaded(None, 1, 1 << 40) is None
+    assert polars_text.loaded(",", 10, 0) is pl  # loaded already in this process
+    monkeypatch.setenv("NNCALC_NO_POLARS", "1")
+    assert polars_text.loaded(",", 10, 0) is None

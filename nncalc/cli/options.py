@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar, cast
+from typing import Annotated, Any, TypeVar, cast, get_args
 
 import typer
 
@@ -240,6 +240,27 @@ TARGET_COLUMN: Group = [("target_col", TargetColOpt, None)]
 Command = TypeVar("Command", bound=Callable[..., None])
 
 
+def implied(parameter: inspect.Parameter) -> inspect.Parameter:
+    """``parameter`` with its default: as declared, or implied by its type.
+
+    A command declares its options keyword-only, a default only where the
+    type does not imply one: a flag (``bool``) is off, an optional value
+    (``X | None``) absent. Group keywords (``table``, ``out``, ``how``) have
+    none; any other parameter without one is a mistake in the command.
+    """
+    if parameter.default is not inspect.Parameter.empty:
+        return parameter
+    hinted = get_args(parameter.annotation)  # Annotated[type, typer.Option(...)]
+    if not hinted:
+        return parameter  # a group's keyword, handed in by its decorator
+    kinds = get_args(hinted[0])  # the members of X | None
+    if type(None) in kinds:
+        return parameter.replace(default=None)
+    if hinted[0] is bool:
+        return parameter.replace(default=False)
+    raise TypeError(f"option {parameter.name!r} needs a default")
+
+
 def option_group(
     group: Group, keyword: str, build: Callable[..., object]
 ) -> Callable[[Command], Command]:
@@ -251,7 +272,7 @@ def option_group(
 
     def decorate(command: Command) -> Command:
         signature = inspect.signature(command, eval_str=True)
-        own = [p for p in signature.parameters.values() if p.name != keyword]
+        own = [implied(p) for p in signature.parameters.values() if p.name != keyword]
         added = [
             inspect.Parameter(
                 name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=alias

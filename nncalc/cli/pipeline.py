@@ -25,7 +25,7 @@ from nncalc.io.reader import CHUNK_ROWS, Chunk
 from nncalc.output.environment import Environment
 from nncalc.output.id_rows import with_ids
 from nncalc.output.sinks import ScalarSink, Value, VectorSink, write_record
-from nncalc.output.spec import TABLE_ROWS, Base, Bounds, Format, Output, Table
+from nncalc.output.spec import TABLE_ROWS, Base, Bounds, Format, Output, Table, Units
 
 if TYPE_CHECKING:
     from nncalc.cli.table_input import TableInput
@@ -116,10 +116,8 @@ class ScalarStep:
         """Per-row values in nats, and per-row weights for a weighted mean (or None)."""
         raise NotImplementedError
 
-    def tables(
-        self, value: float, names: list[str] | None, output: Output, base: Base
-    ) -> list[Table]:
-        """The tables for a single result ``value`` (in ``base``; of the last row read)."""
+    def tables(self, value: float, names: list[str] | None, units: Units) -> list[Table]:
+        """The tables for a single result ``value`` (in ``units``; of the last row read)."""
         raise NotImplementedError
 
     def conclude(self, sink: ScalarSink, output: Output) -> Summary | None:
@@ -264,7 +262,7 @@ def run_scalars(step: ScalarStep, out: Scalars, table: TableInput | None = None)
         sink.abort_file()
         raise
     if summary is None:
-        sink.finish(tables=lambda value: step.tables(value, names, output, out.base))
+        sink.finish(tables=lambda value: step.tables(value, names, Units(out.base, output)))
     else:
         write_summary(summary, output, bounds)
 

@@ -12,7 +12,7 @@ they have them. Once open, operands with headers are paired by name
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from nncalc.errors import NncalcError
 from nncalc.io.layout import Options
@@ -43,22 +43,21 @@ class TableInput:
         self.ids = ids
         self.target_col = target_col
 
-    def reader_options(self, *, classes: bool, primary: bool) -> dict[str, Any]:
-        """The reader's keyword arguments for one text operand.
+    def reader_options(self, *, classes: bool, primary: bool) -> Options:
+        """The reader's table options for one text operand.
 
         ``classes``: its columns are classes (else only --sep and --header
         apply: a file of class indices, say). ``primary``: the ids and the
         target are read from it; other operands may lack those columns.
         """
-        options: dict[str, Any] = {"sep": self.sep, "header": self.header}
-        if classes:
-            options.update(columns=self.columns, ids=self.ids, target_col=self.target_col)
-            options["optional"] = not primary
-        return options
+        if not classes:
+            return Options(self.sep, self.header)
+        ids, target = self.ids, self.target_col
+        return Options(self.sep, self.header, self.columns, ids, target, optional=not primary)
 
     def options(
         self, texts: Sequence[tuple[str | None, str]], classes: Sequence[int], primary: str | None
-    ) -> list[dict[str, Any]]:
+    ) -> list[Options]:
         """The reader options of each operand (``classes``: the indices of class operands)."""
         return [
             self.reader_options(classes=index in classes, primary=name == primary)
@@ -100,7 +99,9 @@ def primary_operand(texts: Sequence[tuple[str | None, str]], order: Sequence[int
 def settle_primary(operands: Sequence[Operand], primary: str | None, table: TableInput) -> None:
     """--id and --target-col need a text table to read them from; other
     operands leave out the columns of those names (not positions) when the
-    primary has a header, so a position never picks another file's class."""
+    primary has a header, so a position never picks another file's class.
+    An operand without a header, as wide as the primary, leaves out the
+    same positions (:func:`~nncalc.io.columns.id_specs`)."""
     wanted = "--id" if table.ids else "--target-col" if table.target_col is not None else None
     if wanted is None:
         return
@@ -127,6 +128,7 @@ def settle_primary(operands: Sequence[Operand], primary: str | None, table: Tabl
             if options.optional and not other.reader.started:
                 options.ids = tuple(_spec(name) for name in reader.id_names or ())
                 options.target_col = None if target is None else _spec(target)
+                options.primary = reader.layout.plan if reader.layout else None
 
 
 def _spec(name: str) -> str:

@@ -61,10 +61,15 @@ __all__ = [
 CHUNK_VALUES = 1 << 20
 
 
+RowOptions = tuple[bool, float, bool]
+"""How rows are read: (probs, tol, normalize) as :func:`compare` takes them."""
+
+
 class CompareAccumulator:
     """The comparison report over chunks of rows (see :func:`compare`).
 
-    ``targets`` says whether every chunk comes with target classes. Errors
+    ``targets`` says whether every chunk comes with target classes; ``rows``
+    are :func:`compare`'s (probs, tol, normalize). Errors
     name the operand (``names``) and the row counted over every chunk added
     so far, masked rows included (1-based).
     """
@@ -73,14 +78,12 @@ class CompareAccumulator:
         self,
         *,
         targets: bool = False,
-        probs: bool = False,
-        tol: float = DEFAULT_TOL,
-        normalize: bool = False,
+        rows: RowOptions = (False, DEFAULT_TOL, False),
         names: Operands = DEFAULT_OPERANDS,
     ) -> None:
         self.targets = targets
         self.names = names
-        self.options = (probs, tol, normalize)
+        self.options = rows
         self.rows_seen = 0
         # Standard errors are reported for kl, ln_ratio and dp only.
         self.kl, self.kl_values = Moments(), SortedValues()
@@ -284,9 +287,7 @@ def compare(
         n = np.broadcast_to(n, (rows, n.shape[1])) if len(n) == 1 else n
     t = _per_row(target, rows, "targets")
     m = _per_row(mask, rows, "mask entries")
-    accumulator = CompareAccumulator(
-        targets=t is not None, probs=probs, tol=tol, normalize=normalize
-    )
+    accumulator = CompareAccumulator(targets=t is not None, rows=(probs, tol, normalize))
     step = max(1, CHUNK_VALUES // max(b.shape[1], 1))
     for start in range(0, rows, step):
         part = slice(start, start + step)

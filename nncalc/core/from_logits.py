@@ -196,8 +196,26 @@ def kl_pair_rows(pair: LogitPair) -> FloatArray:
     if fix.any():
         # (e^e - 1) Q' - e = (e^e - 1 - e) - (1 - Q')(e^e - 1)
         total[fix] -= expm1_minus_x(np.log1p(shift[fix])) - lifted[fix] * shift[fix]
+        # The residue is rounded (~1e-16 e), and the correction with it (~1e-16 e^2):
+        # where that is not small next to KL (rows so near that KL < e^2, ~1e-32),
+        # the terms are formed again around x - e.
+        again = fix & (shift * shift > total) & (lifted == 0.0)
+        again[rows] = False  # no term of p below the normal range to redo
+        if again.any():
+            _centred(total, again, x, p, shift)
     result: FloatArray = np.maximum(total, 0.0)
     return result
+
+
+def _centred(
+    total: FloatArray, rows: npt.NDArray[np.bool_], x: FloatArray, p: FloatArray, shift: FloatArray
+) -> None:
+    """KL of ``rows`` again, in place, as sum p f(x - e) with e = log(1 + shift) removed."""
+    centred = x[rows] - np.log1p(shift[rows])[:, None]
+    with np.errstate(invalid="ignore"):
+        terms = expm1_minus_x(centred) * p[rows]
+    terms[np.isnan(centred)] = 0.0  # masked in both rows
+    total[rows] = row_sums(terms)
 
 
 def _rising_terms(terms: FloatArray, p: FloatArray, pair: LogitPair) -> FloatArray:

@@ -54,6 +54,22 @@ class ColumnPlan:
         self.plain = not ids and target is None and values == list(range(fields))
 
 
+def id_specs(
+    specs: tuple[Sequence[str], str | None], primary: ColumnPlan | None, headless: bool, fields: int
+) -> tuple[Sequence[str], str | None]:
+    """The --id and --target-col ``specs`` of one input.
+
+    A second input is told the primary's columns by name (so that a
+    position never picks another file's class); without a header, and as
+    wide as the primary, it is the same table: it leaves out the primary's
+    positions instead.
+    """
+    if not headless or primary is None or primary.fields != fields:
+        return specs
+    target = None if primary.target is None else str(primary.target + 1)
+    return tuple(str(column + 1) for column in primary.ids), target
+
+
 class Columns:
     """Resolves column specs against one input's header (``names``) or width."""
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from nncalc.errors import NncalcError, plural
-from nncalc.io.columns import ColumnPlan, Columns, shown_names
+from nncalc.io.columns import ColumnPlan, Columns, id_specs, shown_names
 from nncalc.io.csvtext import data_line, quoted_records, too_long_record
 from nncalc.io.tokens import (
     INTEGER,
@@ -74,11 +74,11 @@ class Options:
 
     def __init__(
         self,
-        sep: str | None,
-        header: bool | None,
-        columns: str | None,
-        ids: Sequence[str],
-        target_col: str | None,
+        sep: str | None = None,
+        header: bool | None = None,
+        columns: str | None = None,
+        ids: Sequence[str] = (),
+        target_col: str | None = None,
         *,
         optional: bool = False,
     ) -> None:
@@ -98,6 +98,7 @@ class Options:
         self.ids = (ids,) if isinstance(ids, str) else tuple(ids)
         self.target_col = target_col
         self.optional = optional  # ids and target_col may be absent (Columns.plan)
+        self.primary: ColumnPlan | None = None  # the plan of the input ids come from
 
 
 class Layout:
@@ -248,9 +249,9 @@ def read_layout(reader: LineReader, options: Options) -> Layout:
     names = fields if header else None
     columns = Columns(reader.operand, names, len(fields), None if header else note)
     try:
-        plan = columns.plan(
-            options.columns, options.ids, options.target_col, optional=options.optional
-        )
+        specs = (options.ids, options.target_col)
+        ids, target = id_specs(specs, options.primary, names is None, len(fields))
+        plan = columns.plan(options.columns, ids, target, optional=options.optional)
     except NncalcError as error:
         raise error.located(line=number) if header else error from None
     layout = Layout(separator, separator_line, names, number if header else None, plan, None)

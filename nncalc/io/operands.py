@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 from nncalc.core.arrays import FloatArray
 from nncalc.core.limits import MAX_LABELS
 from nncalc.errors import NncalcError, plural
-from nncalc.io import progress
+from nncalc.io import layout, progress
 from nncalc.io.reader import BatchReader, Chunk
 from nncalc.io.tensors import is_tensor_operand, open_tensor
+from nncalc.io.textlines import LineSource
 from nncalc.io.tokens import MAX_LINE_CHARS, parse_literal
 
 if TYPE_CHECKING:
@@ -147,7 +148,7 @@ def open_operand(
     env: Environment | None = None,
     *,
     one_per_row: bool = False,
-    table: dict[str, Any] | None = None,
+    table: layout.Options | None = None,
 ) -> Operand:
     """Resolve operand text: literal, ``-``, ``@path``, or omitted (stdin).
 
@@ -161,24 +162,23 @@ def open_operand(
     and a literal of several values is a batch of one row each (a single
     value stays a literal, which pairs with every row).
 
-    ``table``: a text operand's table options (``sep``, ``header``,
-    ``columns``, ``ids``, ``target_col``, ``optional``: see
-    :class:`~nncalc.io.reader.BatchReader`).
+    ``table``: a text operand's table options (see
+    :class:`~nncalc.io.reader.BatchReader`; None: every one guessed).
     """
-    options = table or {}
     if text is None:
         if env is not None and env.stdin_isatty:
             raise MissingOperand(f"missing operand {name} (give it, or pipe rows on stdin)")
         text = "-"
     if text == "-":
-        reader = BatchReader(claim.take(name), name, **options)
+        reader = BatchReader(LineSource(claim.take(name), name), table)
         return Operand(name, reader=reader, source="stdin")
     if text.startswith("@") and is_tensor_operand(text[1:]):
         tensor = _tensor_reader(text, name, env, one_per_row=one_per_row)
         return Operand(name, reader=tensor, source=text)
     if text.startswith("@"):
         stream: BinaryIO = open_file(text[1:], name, binary=True)
-        reader = BatchReader(stream, name, on_read=progress.tracker(text, stream, env), **options)
+        lines = LineSource(stream, name, on_read=progress.tracker(text, stream, env))
+        reader = BatchReader(lines, table)
         return Operand(name, reader=reader, source=text)
     try:
         row = parse_literal(text, name)

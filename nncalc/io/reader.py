@@ -7,8 +7,7 @@ hold what) is settled from its first lines by :mod:`nncalc.io.layout`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import BinaryIO, TextIO
+from collections.abc import Sequence
 
 from nncalc.core.arrays import FloatArray
 from nncalc.errors import NncalcError
@@ -33,7 +32,8 @@ class BatchReader:
     writer paused): rows are computed and written while input still arrives,
     and memory stays bounded by a block whatever the length of the input.
 
-    The table options (each None: detected from the input):
+    The table options, ``options`` (:class:`~nncalc.io.layout.Options`;
+    each None: detected from the input):
 
     - ``sep``: the separator, one of ``,`` ``\\t`` ``;`` ``|`` or ``' '`` (runs
       of whitespace); else the first of those the first data line holds.
@@ -46,30 +46,20 @@ class BatchReader:
       row's target (``Chunk.targets``).
     - ``optional``: ``ids`` and ``target_col`` that this input lacks are
       left out, not an error (a second operand: only its classes count).
-    - ``source``: what messages call the input (default: the stream's name).
     """
 
     # A plain class rather than a dataclass: generating dataclass methods at
     # import costs every start-up a fraction of a millisecond.
     def __init__(
         self,
-        stream: BinaryIO | TextIO,
-        operand: str,
-        *,
-        on_read: Callable[[int], None] | None = None,
-        source: str | None = None,
-        sep: str | None = None,
-        header: bool | None = None,
-        columns: str | None = None,
-        ids: Sequence[str] = (),
-        target_col: str | None = None,
-        optional: bool = False,
+        text: LineSource,
+        options: layout.Options | None = None,
     ) -> None:
-        self.stream = stream
-        self.operand = operand
-        self.text = LineSource(stream, operand, on_read=on_read, source=source)
+        self.stream = text.stream
+        self.operand = text.operand
+        self.text = text
         self._ahead = TextRows(self.text)  # rows of whole reads: the fast path
-        self.options = layout.Options(sep, header, columns, ids, target_col, optional=optional)
+        self.options = layout.Options() if options is None else options
         self.layout: layout.Layout | None = None
         self.rows_read = 0  # rows handed out
         self._lines: list[str] = []

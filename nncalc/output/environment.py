@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import Any, NamedTuple
 
 
 def _isatty(stream: Any) -> bool:
@@ -21,31 +21,20 @@ def _isatty(stream: Any) -> bool:
         return False
 
 
-class Environment:
-    """What a run knows about its terminal, decided once.
+class Environment(NamedTuple):
+    """What a run knows about its terminal, decided once (an immutable value).
 
     ``width`` is the number of columns tables may use; None lets Rich
     measure the terminal (``COLUMNS``, then the window size). ``no_color``
-    follows the ``NO_COLOR`` convention: any non-empty value.
+    follows the ``NO_COLOR`` convention: any non-empty value. Build it with
+    keywords: ``Environment(stdout_isatty=True)``.
     """
 
-    # A plain class rather than a dataclass: start-up pays for every class built.
-    __slots__ = ("no_color", "stderr_isatty", "stdin_isatty", "stdout_isatty", "width")
-
-    def __init__(
-        self,
-        *,
-        stdin_isatty: bool = False,
-        stdout_isatty: bool = False,
-        stderr_isatty: bool = False,
-        no_color: bool = False,
-        width: int | None = None,
-    ) -> None:
-        self.stdin_isatty = stdin_isatty
-        self.stdout_isatty = stdout_isatty
-        self.stderr_isatty = stderr_isatty
-        self.no_color = no_color
-        self.width = width
+    stdin_isatty: bool = False
+    stdout_isatty: bool = False
+    stderr_isatty: bool = False
+    no_color: bool = False
+    width: int | None = None
 
     @classmethod
     def from_process(cls) -> Environment:
@@ -56,7 +45,3 @@ class Environment:
             stderr_isatty=_isatty(sys.stderr),
             no_color=os.environ.get("NO_COLOR", "") != "",
         )
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
-        return f"Environment({fields})"

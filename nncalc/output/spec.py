@@ -92,6 +92,18 @@ class Output:
         return self.digits if self.digits is not None else TABLE_DIGITS
 
 
+class Units:
+    """How a report shows its numbers: the table's digits, the unit and the scale from nats."""
+
+    __slots__ = ("base", "digits", "name", "scale")
+
+    def __init__(self, base: Base, output: Output) -> None:
+        self.base = base
+        self.digits = output.table_digits
+        self.name = base.unit
+        self.scale = 1.0 / base.log
+
+
 def _row(rows: int | npt.NDArray[np.int64] | None, index: int) -> str:
     if rows is None:
         return ""

@@ -199,6 +199,28 @@ def test_an_id_column_named_like_a_position_or_glob_is_dropped_from_q_by_name(
     assert got.splitlines()[1:] == [f"x,{want.strip()}", "y,0.0"]
 
 
+@pytest.mark.parametrize("spec", ["id", "1"])
+def test_a_headerless_q_as_wide_as_p_leaves_out_the_same_positions(
+    tmp_path: Path, spec: str
+) -> None:
+    """P has a header, Q (the same table without it) has none: Q drops P's id position."""
+    p = write(tmp_path / "p.csv", "id,a,b\nx,0.5,0.5\ny,0.9,0.1\n")
+    q = write(tmp_path / "q.csv", "x,0.5,0.5\ny,0.2,0.8\n")
+    got = ok("kl", p, q, "--id", spec, "-r", "none", "-f", "csv")
+    assert got.splitlines() == ["id,kl", "x,0.0", f"y,{ok('kl', '0.9,0.1', '0.2,0.8').strip()}"]
+
+
+def test_a_headerless_q_of_another_width_keeps_its_columns(tmp_path: Path) -> None:
+    """Only the same width says it is the same table: else Q's columns are its classes."""
+    p = write(tmp_path / "p.csv", "id,a,b\nx,0.5,0.5\n")
+    q = write(tmp_path / "q.csv", "0.1,0.2,0.3,0.4\n")
+    line = one_line_error(run("kl", p, q, "--id", "id"))
+    assert (
+        line
+        == "nncalc: error: Q: rows have 4 values but P rows have 2; they must have the same length"
+    )
+
+
 def test_a_row_without_its_id_names_the_line(tmp_path: Path) -> None:
     p = write(tmp_path / "p.csv", "id,a,b\nr1,0.5,0.5\n,0.5,0.5\n")
     line = one_line_error(run("entropy", p, "--id", "id"))

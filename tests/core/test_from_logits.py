@@ -301,3 +301,15 @@ def test_kl_js_entropy_xent_against_mpmath(case: tuple[np.ndarray, np.ndarray, f
     for value, expected in checks:
         assert value >= 0.0
         assert error(value, expected) <= TARGET, (value, expected)
+
+
+def test_rows_a_few_ulp_apart_at_a_high_temperature() -> None:
+    """KL ~7e-36, far below e^2 for the row's common error e ~ 2e-16: the
+    correction's own rounding was 1.8e-13 of it before the terms were formed
+    again around x - e (found by hypothesis)."""
+    z = np.array([-11.0, -1.5, -9.0, 0.0, 5e-05, 0.0, -40.75])
+    w = z.copy()
+    w[0] = -10.99999999999999
+    for first, second in [(z, w), (w, z)]:
+        value = kl_logits_rows(first, second, 1000.0)[0]
+        assert error(value, reference.kl(first, second, 1000.0)) <= 1e-14

@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 from nncalc.errors import NncalcError
+from nncalc.io.layout import Options
 from nncalc.io.reader import BatchReader, Chunk
+from nncalc.io.textlines import LineSource
 
 
 class Trickle:
@@ -22,9 +24,15 @@ class Trickle:
         return self.pieces.pop(0) if self.pieces else b""
 
 
+def stream_reader(stream: Any, operand: str, **options: Any) -> BatchReader:
+    """A BatchReader over ``stream``; ``on_read`` and ``source`` go to its LineSource."""
+    reading = {key: options.pop(key) for key in ("on_read", "source") if key in options}
+    return BatchReader(LineSource(stream, operand, **reading), Options(**options))
+
+
 def reader_of(data: bytes | str, operand: str = "P", **options: Any) -> BatchReader:
     raw = data.encode() if isinstance(data, str) else data
-    return BatchReader(io.BytesIO(raw), operand, **options)
+    return stream_reader(io.BytesIO(raw), operand, **options)
 
 
 def read_all(data: bytes | str, **options: Any) -> tuple[BatchReader, list[Chunk]]:

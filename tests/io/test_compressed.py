@@ -17,6 +17,7 @@ from nncalc.errors import NncalcError
 from nncalc.io.compressed import decompressed, read_head
 from nncalc.io.reader import BatchReader
 from tests.conftest import run
+from tests.io.table_helpers import stream_reader
 
 TEXT = b"a,b\n0.25,0.75\n0.5,0.5\n"
 
@@ -41,7 +42,7 @@ def test_compressed_files_are_known_by_their_bytes_not_their_name(
     path = tmp_path / "plain-looking.csv"  # no .gz / .bz2 / .xz
     path.write_bytes(COMPRESSORS[kind](TEXT))
     with open(path, "rb") as stream:
-        reader = BatchReader(stream, "P")
+        reader = stream_reader(stream, "P")
         assert read_rows(reader) == [[0.25, 0.75], [0.5, 0.5]]
         assert (reader.labels, reader.compression) == (["a", "b"], kind)
 
@@ -50,7 +51,7 @@ def test_a_file_named_gz_that_is_not_compressed_is_read_as_text(tmp_path: Path) 
     path = tmp_path / "p.csv.gz"
     path.write_bytes(TEXT)
     with open(path, "rb") as stream:
-        reader = BatchReader(stream, "P")
+        reader = stream_reader(stream, "P")
         assert read_rows(reader) == [[0.25, 0.75], [0.5, 0.5]]
         assert reader.compression is None
 
@@ -68,7 +69,7 @@ def test_compressed_stdin_from_a_pipe(kind: str) -> None:
     writer = threading.Thread(target=write)
     writer.start()
     with open(read_end, "rb") as stream:
-        reader = BatchReader(stream, "P")
+        reader = stream_reader(stream, "P")
         found = read_rows(reader)
     writer.join()
     assert found == [[0.25, 0.75]] * 4000
@@ -76,24 +77,24 @@ def test_compressed_stdin_from_a_pipe(kind: str) -> None:
 
 def test_gzip_members_concatenated_are_one_stream() -> None:
     data = gzip.compress(b"a,b\n0.5,0.5\n") + gzip.compress(b"0.25,0.75\n")
-    assert read_rows(BatchReader(io.BytesIO(data), "P")) == [[0.5, 0.5], [0.25, 0.75]]
+    assert read_rows(stream_reader(io.BytesIO(data), "P")) == [[0.5, 0.5], [0.25, 0.75]]
 
 
 def test_progress_counts_the_compressed_bytes() -> None:
     data = gzip.compress(TEXT + b"0.1,0.9\n" * 1000)
     counted: list[int] = []
-    read_rows(BatchReader(io.BytesIO(data), "P", on_read=counted.append))
+    read_rows(stream_reader(io.BytesIO(data), "P", on_read=counted.append))
     assert sum(counted) == len(data)
 
 
 def test_truncated_and_corrupt_data_are_one_line_errors() -> None:
     data = gzip.compress(TEXT + b"0.1,0.9\n" * 1000)
     with pytest.raises(NncalcError) as caught:
-        read_rows(BatchReader(io.BytesIO(data[: len(data) // 2]), "P"))
+        read_rows(stream_reader(io.BytesIO(data[: len(data) // 2]), "P"))
     assert str(caught.value) == "P: the gzip data ends early (a truncated file?)"
     corrupt = data[:10] + bytes(255 - b for b in data[10:40]) + data[40:]
     with pytest.raises(NncalcError, match=r"^P: not valid gzip data \("):
-        read_rows(BatchReader(io.BytesIO(corrupt), "P"))
+        read_rows(stream_reader(io.BytesIO(corrupt), "P"))
 
 
 def test_decompressed_gives_back_every_byte() -> None:

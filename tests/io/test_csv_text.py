@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from nncalc.errors import NncalcError
-from nncalc.io.reader import BatchReader
 from tests.conftest import one_line_error, run
-from tests.io.table_helpers import Trickle, error, labels, read_all, reader_of, rows
+from tests.io.table_helpers import Trickle, error, labels, read_all, reader_of, rows, stream_reader
 
 # --- quoted fields ----------------------------------------------------------------
 
@@ -49,7 +48,7 @@ def test_a_quoted_comma_number_is_a_bad_value_not_two_values() -> None:
 def test_quoted_records_read_the_same_however_the_input_arrives() -> None:
     data = b'"a,b","c\nd"\n"1",2\n# comment\n3,"4"\n'
     for size in (1, 2, 3, 5, 7, 64):
-        reader = BatchReader(Trickle(data, size), "P")  # type: ignore[arg-type]
+        reader = stream_reader(Trickle(data, size), "P")  # type: ignore[arg-type]
         got = []
         while (chunk := reader.read_chunk(1)) is not None:
             got.append((chunk.values.tolist(), list(chunk.lines or ())))

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from nncalc.errors import NncalcError
-from nncalc.io.reader import BatchReader
 from tests.conftest import one_line_error, run
-from tests.io.table_helpers import Trickle, error, labels, reader_of, rows
+from tests.io.table_helpers import Trickle, error, labels, reader_of, rows, stream_reader
 
 
 def test_a_bom_is_dropped_from_the_first_name() -> None:
@@ -19,7 +18,7 @@ def test_a_bom_is_dropped_from_the_first_name() -> None:
     assert labels('\ufeff"a",b\n1,2\n') == ["a", "b"]
     assert rows("\ufeff1;2\n") == [[1.0, 2.0]]
     data = gzip.compress("\ufeffcat;dog\r\n0,5;0,5\r\n".replace("0,5", "0.5").encode())
-    reader = BatchReader(io.BytesIO(data), "P")
+    reader = stream_reader(io.BytesIO(data), "P")
     assert reader.read_chunk() is not None and reader.labels == ["cat", "dog"]
 
 
@@ -27,7 +26,7 @@ def test_a_byte_that_is_not_utf8_is_placed_by_line_and_column(tmp_path: Path) ->
     path = tmp_path / "latin1.csv"
     path.write_bytes("nom,prénom\n1,2\n3,4\n".encode("latin-1"))
     with open(path, "rb") as stream, pytest.raises(NncalcError) as caught:
-        BatchReader(stream, "P").read_chunk()
+        stream_reader(stream, "P").read_chunk()
     assert str(caught.value) == (
         f"P: {path}:1:7: not UTF-8 (byte 0xE9) "
         "(convert it to UTF-8, e.g. with iconv -f latin1 -t utf-8)"
@@ -53,7 +52,7 @@ def test_no_row_of_the_block_holding_a_bad_byte_is_handed_out() -> None:
 def test_a_bad_byte_is_placed_however_the_input_arrives() -> None:
     data = "a,b\n0.5,0.5\n0.25,0.7é".encode() + b"\xe9\n"
     for size in (1, 2, 3, 7):
-        reader = BatchReader(Trickle(data, size), "P")  # type: ignore[arg-type]
+        reader = stream_reader(Trickle(data, size), "P")  # type: ignore[arg-type]
         with pytest.raises(NncalcError) as caught:
             while reader.read_chunk() is not None:
                 pass

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from nncalc.errors import NncalcError
 from nncalc.io.operands import Operand, aligned_chunks
 from nncalc.io.reader import BatchReader
+from tests.io.table_helpers import stream_reader
 
 
 class Trickle(io.RawIOBase):
@@ -47,7 +48,7 @@ MESSY = "\ufeffa,b\r\n# a comment\r\n1,2\r\n\r\n  3 , 4 \n5,6\r7,8\n# end\n\n9,\
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.integers(0, len(MESSY)), max_size=12))
 def test_rows_and_line_numbers_do_not_depend_on_how_input_arrives(points: list[int]) -> None:
-    reader = BatchReader(Trickle(cut(MESSY[: MESSY.index(b"9,")], points)), "X")
+    reader = stream_reader(Trickle(cut(MESSY[: MESSY.index(b"9,")], points)), "X")
     assert list(all_rows(reader)) == [
         ([1.0, 2.0], 3),
         ([3.0, 4.0], 5),
@@ -55,7 +56,7 @@ def test_rows_and_line_numbers_do_not_depend_on_how_input_arrives(points: list[i
         ([7.0, 8.0], 7),
     ]
     assert reader.labels == ["a", "b"]
-    bad = BatchReader(Trickle(cut(MESSY, points)), "X")
+    bad = stream_reader(Trickle(cut(MESSY, points)), "X")
     with pytest.raises(NncalcError, match=r"row 5 \(line 10\), column 2: '\u00e9': not a number"):
         list(all_rows(bad))
 
@@ -65,5 +66,5 @@ def test_rows_and_line_numbers_do_not_depend_on_how_input_arrives(points: list[i
 def test_a_bad_byte_is_reported_on_its_line_however_input_arrives(points: list[int]) -> None:
     data = b"1,2\n3,4\n5,\xe9\n7,8\n"
     with pytest.raises(NncalcError, match=r"line 3, column 3: not UTF-8 \(byte 0xE9\)") as caught:
-        list(all_rows(BatchReader(Trickle(cut(data, points)), "X")))
+        list(all_rows(stream_reader(Trickle(cut(data, points)), "X")))
     assert caught.value.where.line == 3

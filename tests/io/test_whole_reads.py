@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import nncalc.io.reader as reader_module
 import nncalc.io.textrows as textrows
 from nncalc.errors import NncalcError
-from nncalc.io.reader import BatchReader
+from tests.io.table_helpers import stream_reader
 from tests.io.test_reader import Trickle, cut
 
 Outcome = tuple[list[tuple[list[list[str]], list[int]]], str | None]
@@ -22,7 +22,7 @@ Outcome = tuple[list[tuple[list[list[str]], list[int]]], str | None]
 def outcome(data: bytes, pieces: list[int] | None = None, rows: int | None = None) -> Outcome:
     """Each chunk's rows and line numbers, then the error (None: none)."""
     stream = io.BytesIO(data) if pieces is None else Trickle(cut(data, pieces))
-    reader = BatchReader(stream, "X")
+    reader = stream_reader(stream, "X")
     chunks: list[tuple[list[list[str]], list[int]]] = []
     try:
         while (chunk := reader.read_chunk(rows)) is not None:
@@ -157,7 +157,7 @@ def test_comments_and_quotes_are_read_line_by_line(
 
 def test_rows_asked_a_few_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
     data = numbers_text(50_000, 2, "\t").encode()
-    reader = BatchReader(io.BytesIO(data), "X")
+    reader = stream_reader(io.BytesIO(data), "X")
     seen = 0
     while (chunk := reader.read_chunk(7_000)) is not None:
         assert chunk.first_row == seen + 1 and len(chunk) <= 7_000

@@ -21,11 +21,6 @@ from nncalc.cli.table_input import TableInput
 from nncalc.core.arrays import DEFAULT_TOL
 from nncalc.output.spec import Output
 
-BASE_HELP = "Reference logits (probabilities with --probs): @file.npy, @file, - or a vector."
-NEW_HELP = "The other model's logits (probabilities with --probs), paired row by row with BASE."
-
-BaseArg = Annotated[str | None, operand(BASE_HELP, "BASE")]
-NewArg = Annotated[str | None, operand(NEW_HELP, "NEW")]
 ProbsOpt = Annotated[
     bool,
     typer.Option("--probs", help="BASE and NEW rows are probabilities, not logits (see --tol)."),
@@ -39,30 +34,41 @@ TargetOpt = Annotated[
         "@tokens.npy, @file (one per line) or a literal list.",
     ),
 ]
-GateOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--gate",
-        metavar="EXPR",
-        help="Exit 1 unless a statistic is within a bound, e.g. 'kl.p99<=1e-3' "
-        "or 'top1_agree>=0.995' (repeatable).",
-    ),
-]
 
 
 @table_options(ids=False)
 @record_output
 def compare(
-    base: BaseArg = None,
-    new: NewArg = None,
-    probs: ProbsOpt = False,
-    tol: TolOpt = DEFAULT_TOL,
-    normalize: NormalizeOpt = False,
-    target: TargetOpt = None,
-    mask: MaskOpt = None,
-    gate: GateOpt = None,
-    output: OutputOpt = None,
     *,
+    base: Annotated[
+        str | None,
+        operand(
+            "Reference logits (probabilities with --probs): @file.npy, @file, - or a vector.",
+            "BASE",
+        ),
+    ],
+    new: Annotated[
+        str | None,
+        operand(
+            "The other model's logits (probabilities with --probs), paired row by row with BASE.",
+            "NEW",
+        ),
+    ],
+    probs: ProbsOpt,
+    tol: TolOpt = DEFAULT_TOL,
+    normalize: NormalizeOpt,
+    target: TargetOpt,
+    mask: MaskOpt,
+    gate: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--gate",
+            metavar="EXPR",
+            help="Exit 1 unless a statistic is within a bound, e.g. 'kl.p99<=1e-3' "
+            "or 'top1_agree>=0.995' (repeatable).",
+        ),
+    ],
+    output: OutputOpt,
     table: TableInput,
     out: Output,
 ) -> None:
@@ -82,9 +88,7 @@ def compare(
         target=target,
         mask=mask,
         gates=gate or [],
-        probs=probs,
-        tol=tol,
-        normalize=normalize,
+        rows=(probs, tol, normalize),
         table=table,
         path=output,
     )

@@ -45,12 +45,12 @@ LabelOpt = Annotated[
 @scalar_output
 @table_options(target=True)
 def distill(
-    teacher: TeacherArg = None,
-    student: StudentArg = None,
-    temperature: TemperatureOpt = 1.0,
-    alpha: AlphaOpt = None,
-    label: LabelOpt = None,
     *,
+    teacher: TeacherArg,
+    student: StudentArg,
+    temperature: TemperatureOpt = 1.0,
+    alpha: AlphaOpt,
+    label: LabelOpt,
     table: TableInput,
     out: Scalars,
 ) -> None:

@@ -182,18 +182,18 @@ DtypeOpt = Annotated[
 
 @record_output
 def embed_params(
-    vocab_size: VocabSizeOpt = None,
-    d_model: DModelOpt = None,
-    tied: TiedOpt = None,
-    max_len: MaxLenOpt = None,
-    positions: PositionsOpt = None,
-    config: ConfigOpt = None,
-    preset: PresetOpt = None,
-    pad_to_multiple: PadToMultipleOpt = None,
-    type_vocab_size: TypeVocabSizeOpt = None,
-    batch_size: BatchSizeOpt = None,
-    dtype: DtypeOpt = None,
     *,
+    vocab_size: VocabSizeOpt,
+    d_model: DModelOpt,
+    tied: TiedOpt,
+    max_len: MaxLenOpt,
+    positions: PositionsOpt,
+    config: ConfigOpt,
+    preset: PresetOpt,
+    pad_to_multiple: PadToMultipleOpt,
+    type_vocab_size: TypeVocabSizeOpt,
+    batch_size: BatchSizeOpt,
+    dtype: DtypeOpt,
     out: Output,
 ) -> None:
     """Parameter counts of the token embedding and lm_head, tied or untied.

@@ -11,9 +11,7 @@ from nncalc.cli.table_input import TableInput
 @scalar_output
 @table_options()
 @distribution_options
-def entropy(
-    p: DistributionP = None, *, how: Distributions, table: TableInput, out: Scalars
-) -> None:
+def entropy(*, p: DistributionP, how: Distributions, table: TableInput, out: Scalars) -> None:
     """Shannon entropy H(P) = -sum P log P; the table adds the perplexity base^H.
 
     Example: nncalc entropy "0.5,0.25,0.25" --base 2

@@ -43,11 +43,11 @@ StatsOpt = Annotated[
 @scalar_output
 @table_options()
 def kl_approx(
-    logp: LogpArg = None,
-    logq: LogqArg = None,
-    estimator: EstimatorOpt = Estimator.k3,
-    stats: StatsOpt = False,
     *,
+    logp: LogpArg,
+    logq: LogqArg,
+    estimator: EstimatorOpt = Estimator.k3,
+    stats: StatsOpt,
     table: TableInput,
     out: Scalars,
 ) -> None:

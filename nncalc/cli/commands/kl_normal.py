@@ -22,10 +22,6 @@ LOGVAR_HELP = "Log-variances log sigma^2 (sigmas with --std): a vector, '-' or @
 
 MuArg = Annotated[str | None, operand(MU_HELP, "MU")]
 LogvarArg = Annotated[str | None, operand(LOGVAR_HELP, "LOGVAR")]
-Mu2Opt = Annotated[
-    str | None,
-    operand_option("--mu2", help="Mean of the second Gaussian (default 0): vector, '-' or @file."),
-]
 Logvar2Opt = Annotated[
     str | None,
     operand_option(
@@ -54,14 +50,19 @@ BetaOpt = Annotated[
 @scalar_output
 @table_options()
 def kl_normal(
-    mu: MuArg = None,
-    logvar: LogvarArg = None,
-    mu2: Mu2Opt = None,
-    logvar2: Logvar2Opt = None,
-    std: StdOpt = False,
-    recon: ReconOpt = None,
-    beta: BetaOpt = None,
     *,
+    mu: MuArg,
+    logvar: LogvarArg,
+    mu2: Annotated[
+        str | None,
+        operand_option(
+            "--mu2", help="Mean of the second Gaussian (default 0): vector, '-' or @file."
+        ),
+    ],
+    logvar2: Logvar2Opt,
+    std: StdOpt,
+    recon: ReconOpt,
+    beta: BetaOpt,
     table: TableInput,
     out: Scalars,
 ) -> None:

@@ -26,9 +26,9 @@ def pairwise_command(name: str, step: Step, doc: str) -> Callable[..., None]:
     """Command ``name``: ``step`` over operands P and Q; ``doc`` is its help."""
 
     def command(
-        p: DistributionP = None,
-        q: DistributionQ = None,
         *,
+        p: DistributionP,
+        q: DistributionQ,
         how: Distributions,
         table: TableInput,
         out: Scalars,

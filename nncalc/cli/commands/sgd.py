@@ -65,12 +65,6 @@ ScheduleOpt = Annotated[
 EpochsOpt = Annotated[
     int | None, typer.Option("--epochs", min=1, help="Passes over the data.  [default: 20]")
 ]
-SeedsOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--seeds", min=1, max=10_000, help="SGD runs, one shuffling seed each.  [default: 5]"
-    ),
-]
 SeedOpt = Annotated[
     int | None,
     typer.Option("--seed", min=0, help="Base seed: synthetic data and SGD shuffles.  [default: 0]"),
@@ -88,18 +82,23 @@ OnlineOpt = Annotated[
 @table_options(ids=False)
 @record_output
 def sgd(
-    data: DataOpt = None,
-    samples: SamplesOpt = None,
-    features: FeaturesOpt = None,
-    noise: NoiseOpt = None,
-    batch_size: BatchSizeOpt = None,
+    *,
+    data: DataOpt,
+    samples: SamplesOpt,
+    features: FeaturesOpt,
+    noise: NoiseOpt,
+    batch_size: BatchSizeOpt,
     lr: LrOpt = 0.05,
     schedule: ScheduleOpt = SgdSchedule.constant,
-    epochs: EpochsOpt = None,
-    seeds: SeedsOpt = None,
-    seed: SeedOpt = None,
-    online: OnlineOpt = False,
-    *,
+    epochs: EpochsOpt,
+    seeds: Annotated[
+        int | None,
+        typer.Option(
+            "--seeds", min=1, max=10_000, help="SGD runs, one shuffling seed each.  [default: 5]"
+        ),
+    ],
+    seed: SeedOpt,
+    online: OnlineOpt,
     table: TableInput,
     out: Output,
 ) -> None:

@@ -40,15 +40,15 @@ OutputOpt = Annotated[
 
 @table_options()
 def softmax(
-    logits: LogitsArg = None,
-    temperature: TemperatureOpt = 1.0,
-    log: LogOpt = False,
-    top: TopOpt = None,
-    labels: LabelsOpt = None,
-    fmt: FormatOpt = Format.auto,
-    digits: DigitsOpt = None,
-    output: OutputOpt = None,
     *,
+    logits: LogitsArg,
+    temperature: TemperatureOpt = 1.0,
+    log: LogOpt,
+    top: TopOpt,
+    labels: LabelsOpt,
+    fmt: FormatOpt = Format.auto,
+    digits: DigitsOpt,
+    output: OutputOpt,
     table: TableInput,
 ) -> None:
     """Softmax of logits: softmax(z / T), max-shifted; -inf masks a class.

@@ -31,9 +31,6 @@ PRED_HELP = "Predicted probabilities (or logits with --logits), '-' or @file."
 
 TargetArg = Annotated[str | None, operand(TARGET_HELP, "TARGET")]
 PredArg = Annotated[str | None, operand(PRED_HELP, "PRED")]
-PredLogitsOpt = Annotated[
-    bool, typer.Option("--logits", help="PRED rows are logits (through log-softmax).")
-]
 EpsOpt = Annotated[
     float | None,
     typer.Option(
@@ -74,17 +71,19 @@ IgnoreIndexOpt = Annotated[
 @scalar_output
 @table_options(target=True)
 def xent(
-    target: TargetArg = None,
-    pred: PredArg = None,
-    logits: PredLogitsOpt = False,
+    *,
+    target: TargetArg,
+    pred: PredArg,
+    logits: Annotated[
+        bool, typer.Option("--logits", help="PRED rows are logits (through log-softmax).")
+    ],
     temperature: TemperatureOpt = 1.0,
-    eps: EpsOpt = None,
-    normalize: NormalizeOpt = False,
+    eps: EpsOpt,
+    normalize: NormalizeOpt,
     tol: TolOpt = DEFAULT_TOL,
     label_smoothing: LabelSmoothingOpt = 0.0,
-    weight: WeightOpt = None,
-    ignore_index: IgnoreIndexOpt = None,
-    *,
+    weight: WeightOpt,
+    ignore_index: IgnoreIndexOpt,
     table: TableInput,
     out: Scalars,
 ) -> None:

@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nncalc.cli.pipeline import RecordStep, leading_shape, open_operands, read
-from nncalc.core.compare import CompareAccumulator, CompareReport, Operands, RowComparison
+from nncalc.core.compare import (
+    CompareAccumulator,
+    CompareReport,
+    Operands,
+    RowComparison,
+    RowOptions,
+)
 from nncalc.core.compare_report import TARGET_STATISTICS
 from nncalc.core.gates import Gate, parse_gate
 from nncalc.core.parallel import reuse_freed_memory
@@ -71,12 +77,11 @@ class Comparison(RecordStep):
         target: str | None,
         mask: str | None,
         gates: Sequence[str],
-        probs: bool,
-        tol: float,
-        normalize: bool,
+        rows: RowOptions,
         table: TableInput | None = None,
         path: str | None = None,
     ) -> None:
+        probs, _, normalize = rows
         if normalize and not probs:
             raise NncalcError(
                 "rescales probabilities, and without --probs BASE and NEW are logits",
@@ -89,7 +94,7 @@ class Comparison(RecordStep):
         self.operands += [(mask, NAMES.mask)] if mask is not None else []
         self.targets = target is not None
         self.masked = mask is not None
-        self.probs, self.tol, self.normalize = probs, tol, normalize
+        self.rows = rows
         self.table = table
         self.path = path
 
@@ -97,13 +102,7 @@ class Comparison(RecordStep):
         """Read every row of the operands, a chunk at a time, into the report (and the file)."""
         per_row = (NAMES.target, NAMES.mask)
         operands = open_operands(self.operands, output.env, per_row=per_row, table=self.table)
-        accumulator = CompareAccumulator(
-            targets=self.targets,
-            probs=self.probs,
-            tol=self.tol,
-            normalize=self.normalize,
-            names=NAMES,
-        )
+        accumulator = CompareAccumulator(targets=self.targets, rows=self.rows, names=NAMES)
         file = self.row_file(self.path, operands, output) if self.path is not None else None
         with file or nullcontext():  # the file is put in place at the end, dropped on an error
             for chunks in read(operands):

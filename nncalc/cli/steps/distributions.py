@@ -17,7 +17,7 @@ from nncalc.core.parallel import map_rows, reuse_freed_memory
 from nncalc.core.softmax import check_logits, log_softmax, softmax
 from nncalc.errors import NncalcError, plural
 from nncalc.io.reader import Chunk
-from nncalc.output.spec import Base, Output, Table
+from nncalc.output.spec import Output, Table, Units
 
 if TYPE_CHECKING:
     from nncalc.output import reports
@@ -178,11 +178,9 @@ class Divergence(ScalarStep):
         self.last = (p[-1], q[-1])
         return in_tasks(lambda part: self.divergence(p[part], q[part]), p), None
 
-    def tables(
-        self, value: float, names: list[str] | None, output: Output, base: Base
-    ) -> list[Table]:
+    def tables(self, value: float, names: list[str] | None, units: Units) -> list[Table]:
         p, q = (self.how.shown(row) for row in self.last)
-        return self.builder()(value, p, q, names, base=base, output=output)
+        return self.builder()(value, p, q, names, units)
 
 
 def KL(p: str | None, q: str | None, how: Distributions) -> Divergence:
@@ -216,11 +214,9 @@ class Entropy(ScalarStep):
         self.last = rows[-1]
         return in_tasks(lambda part: entropy_rows(rows[part]), rows), None
 
-    def tables(
-        self, value: float, names: list[str] | None, output: Output, base: Base
-    ) -> list[Table]:
+    def tables(self, value: float, names: list[str] | None, units: Units) -> list[Table]:
         shown_row = self.how.shown(self.last)
-        return reports.entropy_tables(value, shown_row, names, base=base, output=output)
+        return reports.entropy_tables(value, shown_row, names, units)
 
 
 class Softmax(VectorStep):

@@ -28,7 +28,7 @@ from nncalc.errors import NncalcError, plural
 from nncalc.io.operands import Operand
 from nncalc.io.reader import Chunk
 from nncalc.output.sinks import ScalarSink, Value
-from nncalc.output.spec import Base, Format, Output, Table
+from nncalc.output.spec import Format, Output, Table, Units
 
 if TYPE_CHECKING:
     from nncalc.core.reduce import Reduction
@@ -112,10 +112,8 @@ class KlNormal(ScalarStep):
         self.last = [a[-1] for a in arrays] + [terms[-1]]
         return np.sum(terms, axis=-1), None
 
-    def tables(
-        self, value: float, names: list[str] | None, output: Output, base: Base
-    ) -> list[Table]:
-        return reports.kl_normal_tables(value, self.last, std=self.std, base=base, output=output)
+    def tables(self, value: float, names: list[str] | None, units: Units) -> list[Table]:
+        return reports.kl_normal_tables(value, self.last, units, std=self.std)
 
     def conclude(self, sink: ScalarSink, output: Output) -> Summary | None:
         if self.recon is None:
@@ -220,9 +218,7 @@ class Distill(ScalarStep):
             )
         return None
 
-    def tables(
-        self, value: float, names: list[str] | None, output: Output, base: Base
-    ) -> list[Table]:
+    def tables(self, value: float, names: list[str] | None, units: Units) -> list[Table]:
         assert self.last is not None
         soft, hard, teacher, student, label = self.last
         return reports.distill_tables(
@@ -235,8 +231,7 @@ class Distill(ScalarStep):
             names,
             temperature=self.temperature,
             alpha=self.alpha,
-            base=base,
-            output=output,
+            units=units,
         )
 
 
@@ -290,12 +285,8 @@ class KlApprox(ScalarStep):
     def _summary(self) -> dict[str, tuple[float, float]]:
         return {name: (stat.mean, stat.stderr) for name, stat in self.pooled.items()}
 
-    def tables(
-        self, value: float, names: list[str] | None, output: Output, base: Base
-    ) -> list[Table]:
-        return reports.kl_approx_tables(
-            value, self.pooled, self.estimator, base=base, output=output
-        )
+    def tables(self, value: float, names: list[str] | None, units: Units) -> list[Table]:
+        return reports.kl_approx_tables(value, self.pooled, self.estimator, units)
 
     def conclude(self, sink: ScalarSink, output: Output) -> Summary | None:
         if not self.summarizes:
@@ -312,5 +303,5 @@ class KlApprox(ScalarStep):
         record["unit"] = base.unit
         checked = (f"{self.estimator}_mean", value)
         return Summary(
-            "KL estimators", record, checked, lambda: self.tables(value, None, output, base)
+            "KL estimators", record, checked, lambda: self.tables(value, None, Units(base, output))
         )

@@ -27,7 +27,7 @@ from nncalc.errors import NncalcError
 from nncalc.io.operands import Operand
 from nncalc.io.reader import Chunk
 from nncalc.io.tokens import parse_literal
-from nncalc.output.spec import Base, Output, Table
+from nncalc.output.spec import Table, Units
 
 if TYPE_CHECKING:
     from nncalc.output import reports
@@ -190,21 +190,17 @@ class CrossEntropy(ScalarStep):
         )
         return y, log_q, values, weights
 
-    def tables(
-        self, value: float, names: list[str] | None, output: Output, base: Base
-    ) -> list[Table]:
+    def tables(self, value: float, names: list[str] | None, units: Units) -> list[Table]:
         result = reports.xent_tables(
             value,
             *self.last,
             names,
-            base=base,
-            output=output,
-            weight=self.weight,
-            row_weight=self.last_weight,
+            units,
+            None if self.weight is None else (self.weight, self.last_weight),
         )
         if self.torch_options:
             options = reports.xent_option_table(
-                self.smoothing, self.weight, self.ignore_index, output=output
+                self.smoothing, self.weight, self.ignore_index, units=units
             )
             result.append(options)
         return result

@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 
 from nncalc.core.arrays import FloatArray
-from nncalc.output.spec import TABLE_ROWS, Bar, Base, Output, Table
+from nncalc.output.spec import TABLE_ROWS, Bar, Output, Table
 from nncalc.output.text import format_number
 
 Names = Sequence[str] | None
@@ -24,11 +24,6 @@ def draw(tables: list[Table], output: Output) -> None:
     from nncalc.output import tables as rich_tables
 
     rich_tables.render(tables, output.env)
-
-
-def _units(base: Base, output: Output) -> tuple[int, str, float]:
-    """A table's digits, its unit name and the scale from nats to that unit."""
-    return output.table_digits, base.unit, 1.0 / base.log
 
 
 def _perplexity(nats: float) -> float:

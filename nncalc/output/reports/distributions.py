@@ -10,8 +10,8 @@ import numpy as np
 from nncalc.core.arrays import FloatArray
 from nncalc.core.divergence import entropy_rows, js_rows, kl_rows
 from nncalc.errors import plural
-from nncalc.output.reports.common import Names, _names, _perplexity, _units, class_table
-from nncalc.output.spec import Bar, Base, Output, Table
+from nncalc.output.reports.common import Names, _names, _perplexity, class_table
+from nncalc.output.spec import Bar, Output, Table, Units
 from nncalc.output.text import format_number
 
 
@@ -68,10 +68,10 @@ def softmax_tables(
 
 
 def kl_tables(
-    value: float, p: FloatArray, q: FloatArray, names: Names, *, base: Base, output: Output
+    value: float, p: FloatArray, q: FloatArray, names: Names, units: Units
 ) -> list[Table]:
     """Both directions, JS, entropies, cross-entropy, and per-class terms."""
-    n, unit, scale = _units(base, output)
+    n, unit, scale = units.digits, units.name, units.scale
     P, Q = p[None, :], q[None, :]
     summary: list[list[str | Bar]] = [
         [f"KL(P||Q) ({unit})", format_number(value, n)],
@@ -89,16 +89,17 @@ def kl_tables(
     ]
 
 
+Weights = tuple[FloatArray, float]
+"""Class weights and the row's weight w_y (a weighted mean's denominator)."""
+
+
 def xent_tables(
     value: float,
     y: FloatArray,
     log_q: FloatArray,
-    names: Sequence[str] | None,
-    *,
-    base: Base,
-    output: Output,
-    weight: FloatArray | None = None,
-    row_weight: float = 1.0,
+    names: Names,
+    units: Units,
+    weights: Weights | None = None,
 ) -> list[Table]:
     """p(true class), perplexity and H(p,q) = H(p) + KL(p||q), per class.
 
@@ -106,16 +107,14 @@ def xent_tables(
     does not add up to it: the table shows instead each class's weighted
     term, which sum to the value (see :func:`weighted_xent_tables`).
     """
-    if weight is not None:
-        return weighted_xent_tables(
-            value, y, log_q, names, weight, row_weight, base=base, output=output
-        )
-    n, unit, scale = _units(base, output)
+    if weights is not None:
+        return weighted_xent_tables(value, y, log_q, names, units, weights)
+    n, unit, scale = units.digits, units.name, units.scale
     q = np.exp(log_q)
     Y = y[None, :]
     h_y = entropy_rows(Y)[0]
     kl = kl_rows(Y, q[None, :] / np.sum(q))[0]
-    nats = value * base.log
+    nats = value * units.base.log
     summary: list[list[str | Bar]] = [[f"H(target, pred) ({unit})", format_number(value, n)]]
     hot = np.flatnonzero(y == 1.0)
     if len(hot) == 1:
@@ -134,15 +133,7 @@ def xent_tables(
 
 
 def weighted_xent_tables(
-    value: float,
-    y: FloatArray,
-    log_q: FloatArray,
-    names: Sequence[str] | None,
-    weight: FloatArray,
-    row_weight: float,
-    *,
-    base: Base,
-    output: Output,
+    value: float, y: FloatArray, log_q: FloatArray, names: Names, units: Units, weights: Weights
 ) -> list[Table]:
     """A weighted cross-entropy: sum_c w_c y_c (-log q_c), over w_y for a mean.
 
@@ -150,7 +141,8 @@ def weighted_xent_tables(
     denominator (the row's weight w_y, PyTorch's) when ``value`` is that
     mean and 1 otherwise (``--reduction sum``), so they sum to ``value``.
     """
-    n, unit, scale = _units(base, output)
+    n, unit, scale = units.digits, units.name, units.scale
+    weight, row_weight = weights
     q = np.exp(log_q)
     with np.errstate(invalid="ignore"):
         weighted = np.where(y > 0, -weight * y * log_q, 0.0) * scale
@@ -177,16 +169,16 @@ def weighted_xent_tables(
 
 
 def entropy_tables(
-    value: float, p: FloatArray, names: Sequence[str] | None, *, base: Base, output: Output
+    value: float, p: FloatArray, names: Sequence[str] | None, units: Units
 ) -> list[Table]:
     """H(P), perplexity base^H, the maximum log C and the per-class terms -p log p."""
-    n, unit, scale = _units(base, output)
-    nats = value * base.log
+    n, unit, scale = units.digits, units.name, units.scale
+    nats = value * units.base.log
     classes = len(p)
     maximum = math.log(classes) * scale
     summary: list[list[str | Bar]] = [
         [f"H(P) ({unit})", format_number(value, n)],
-        [f"perplexity {base.value}^H", format_number(_perplexity(nats), n)],
+        [f"perplexity {units.base.value}^H", format_number(_perplexity(nats), n)],
         [f"maximum log C ({unit})", format_number(maximum, n)],
         ["H / log C", format_number(value / maximum if maximum else 0.0, n)],
     ]
@@ -199,10 +191,10 @@ def entropy_tables(
 
 
 def js_tables(
-    value: float, p: FloatArray, q: FloatArray, names: Names, *, base: Base, output: Output
+    value: float, p: FloatArray, q: FloatArray, names: Names, units: Units
 ) -> list[Table]:
     """JS, its bound log 2, the JS distance, the two KLs to M and both direct KLs."""
-    n, unit, scale = _units(base, output)
+    n, unit, scale = units.digits, units.name, units.scale
     P, Q = p[None, :], q[None, :]
     m = 0.5 * p + 0.5 * q
     M = m[None, :]
@@ -230,10 +222,10 @@ def js_tables(
 
 
 def xent_option_table(
-    smoothing: float, weight: FloatArray | None, ignore_index: int | None, *, output: Output
+    smoothing: float, weight: FloatArray | None, ignore_index: int | None, *, units: Units
 ) -> Table:
     """The PyTorch options a cross-entropy was computed with."""
-    n = output.table_digits
+    n = units.digits
     rows: list[list[str | Bar]] = [["label smoothing", format_number(smoothing, n)]]
     if weight is not None:
         rows.append(["class weights", ",".join(format_number(w, n) for w in weight.tolist())])

@@ -9,8 +9,8 @@ import numpy as np
 
 from nncalc.core.arrays import FloatArray
 from nncalc.errors import plural
-from nncalc.output.reports.common import _names, _units, class_table
-from nncalc.output.spec import Bar, Base, Output, Table
+from nncalc.output.reports.common import _names, class_table
+from nncalc.output.spec import Bar, Table, Units
 from nncalc.output.text import format_number
 
 if TYPE_CHECKING:
@@ -18,11 +18,11 @@ if TYPE_CHECKING:
 
 
 def kl_normal_tables(
-    value: float, gaussians: Sequence[FloatArray], *, std: bool, base: Base, output: Output
+    value: float, gaussians: Sequence[FloatArray], units: Units, *, std: bool
 ) -> list[Table]:
     """The total, and per latent dimension both Gaussians and the KL term
     (``gaussians``: mu, sigma or log-variance, mu2, its spread, the terms)."""
-    n, unit, scale = _units(base, output)
+    n, unit, scale = units.digits, units.name, units.scale
     mu, spread, mu2, spread2, terms = gaussians
     dims = len(mu)
     standard_prior = bool(np.all(mu2 == 0) and np.all(spread2 == (1.0 if std else 0.0)))
@@ -50,11 +50,10 @@ def distill_tables(
     *,
     temperature: float,
     alpha: float,
-    base: Base,
-    output: Output,
+    units: Units,
 ) -> list[Table]:
     """Both terms with their weights, and the softened distributions per class."""
-    n, unit, scale = _units(base, output)
+    n, unit, scale = units.digits, units.name, units.scale
     t = format_number(temperature, n)
     summary: list[list[str | Bar]] = [[f"loss ({unit})", format_number(value, n)]]
     if hard is None:
@@ -85,10 +84,10 @@ def distill_tables(
 
 
 def kl_approx_tables(
-    value: float, pooled: Mapping[str, RunningMean], estimator: str, *, base: Base, output: Output
+    value: float, pooled: Mapping[str, RunningMean], estimator: str, units: Units
 ) -> list[Table]:
     """Mean and standard error of k1, k2, k3; the chosen one is the result."""
-    n, unit, scale = _units(base, output)
+    n, unit, scale = units.digits, units.name, units.scale
     formulas = {"k1": "-log r", "k2": "(log r)^2 / 2", "k3": "(r - 1) - log r"}
     rows: list[list[str | Bar]] = []
     samples = pooled["k3"].count

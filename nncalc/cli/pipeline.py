@@ -18,9 +18,10 @@ from nncalc.cli import environment, table_input
 from nncalc.cli.option_values import bound_option, reduction_option
 from nncalc.cli.table_input import output_ids, row_ids
 from nncalc.core.arrays import FloatArray, IntArray
+from nncalc.core.parallel import reuse_freed_memory
 from nncalc.errors import NncalcError, plural
 from nncalc.io.operands import Operand, StdinClaim, aligned_chunks, open_operand, read_labels
-from nncalc.io.reader import Chunk
+from nncalc.io.reader import CHUNK_ROWS, Chunk
 from nncalc.output.environment import Environment
 from nncalc.output.id_rows import with_ids
 from nncalc.output.sinks import ScalarSink, Value, VectorSink, write_record
@@ -105,6 +106,9 @@ class ScalarStep:
     def start(self, batch: bool, reduction: Reduction | None) -> None:
         """Called once the operands are open: checks that depend on their form."""
 
+    def writing(self, output: Output) -> None:
+        """Called once the output format is known, before a row is read."""
+
     def opened(self, operands: Sequence[Operand]) -> None:
         """Called once the operands are open, before a row is read (tensor shapes)."""
 
@@ -157,7 +161,10 @@ def read(operands: list[Operand], *, one_row_at_a_time: bool = False) -> Iterato
         for chunk in operand.rows_as_they_come():
             yield [chunk]
         return
-    yield from aligned_chunks(operands)
+    for chunks in aligned_chunks(operands):
+        if len(chunks[0]) >= CHUNK_ROWS:  # a long input, read a megabyte at a time
+            reuse_freed_memory()
+        yield chunks
 
 
 def first_row(chunks: Sequence[Chunk]) -> int | None:
@@ -171,11 +178,8 @@ def header_labels(operands: Sequence[Operand]) -> list[str] | None:
 
 def leading_shape(operands: Sequence[Operand]) -> tuple[int, ...] | None:
     """The shape of the rows of a tensor operand (its shape but the last axis), if any."""
-    for op in operands:
-        shape = getattr(op.reader, "leading_shape", None)
-        if shape is not None:
-            return tuple(shape)
-    return None
+    shapes = (getattr(op.reader, "leading_shape", None) for op in operands)
+    return next((tuple(shape) for shape in shapes if shape is not None), None)
 
 
 def masked(
@@ -226,6 +230,7 @@ def run_scalars(step: ScalarStep, out: Scalars, table: TableInput | None = None)
     batch = any(op.is_batch for op in operands)
     step.start(batch, out.reduction)
     output = Output(out.fmt, out.digits, env)
+    step.writing(output)
     bounds = Bounds(out.maximum, out.minimum)
     file = None
     if out.path is not None:
@@ -358,12 +363,10 @@ def vectors_to_file(step: VectorStep, operands: list[Operand], sink: VectorSink,
     if first is None:
         return
     width, values = first
-    columns = sink.column_names(width)
-    shape = leading_shape(operands)
-    digits = sink.output.digits
+    columns, shape = sink.column_names(width), leading_shape(operands)
     # Put in place once every row is written; dropped on an error.
     with open_output(
-        path, name=step.name, columns=columns, leading_shape=shape, digits=digits
+        path, name=step.name, columns=columns, leading_shape=shape, digits=sink.output.digits
     ) as file:
         file.write(values)
         for _, values in results:

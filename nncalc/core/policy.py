@@ -24,7 +24,14 @@ from nncalc.core.arrays import FloatArray, _first, as_rows
 from nncalc.core.special import expm1_minus_x
 from nncalc.errors import NncalcError
 
-__all__ = ["ESTIMATORS", "RunningMean", "check_log_probs", "estimator_values", "kl_estimators"]
+__all__ = [
+    "ESTIMATORS",
+    "RunningMean",
+    "check_log_probs",
+    "estimator_value",
+    "estimator_values",
+    "kl_estimators",
+]
 
 ESTIMATORS = ("k1", "k2", "k3")
 
@@ -64,6 +71,17 @@ def estimator_values(logp: FloatArray, logq: FloatArray) -> dict[str, FloatArray
             "k2": 0.5 * log_r * log_r,
             "k3": expm1_minus_x(log_r),
         }
+
+
+def estimator_value(name: str, logp: FloatArray, logq: FloatArray) -> FloatArray:
+    """One of :func:`estimator_values` (``name`` in ESTIMATORS), computed alone."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        log_r = logp - logq
+        if name == "k1":
+            return -log_r
+        if name == "k2":
+            return 0.5 * log_r * log_r
+        return expm1_minus_x(log_r)
 
 
 @dataclass

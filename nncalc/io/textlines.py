@@ -283,7 +283,7 @@ class LineSource:
             if newlines and not more_ready(self._open()):
                 break
             text = self._read_some(self.line_number + newlines, partial)
-            count = text.count("\n")
+            count = tokens.count_newlines(text)
             if count:
                 if partial + text.index("\n") > MAX_LINE_CHARS:
                     raise self._too_long(self.line_number + newlines + 1)

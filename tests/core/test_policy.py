@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nncalc import NncalcError, kl_estimators
-from nncalc.core.policy import RunningMean, estimator_values
+from nncalc.core.policy import ESTIMATORS, RunningMean, estimator_value, estimator_values
 
 LOGP = [-1.2, -0.7, -2.3]
 
@@ -72,3 +72,13 @@ def test_running_mean_merges_chunks_exactly(values: list[float], parts: int) -> 
     assert stats.mean == pytest.approx(float(np.mean(values)), rel=1e-9, abs=1e-6)
     expected = float(np.std(values, ddof=1) / math.sqrt(len(values)))
     assert stats.stderr == pytest.approx(expected, rel=1e-7, abs=1e-6)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=2, max_size=20))
+def test_one_estimator_alone_is_the_same_as_all_three(values: list[float]) -> None:
+    half = len(values) // 2
+    logp, logq = np.array([values[:half]]), np.array([values[half : 2 * half]])
+    every = estimator_values(logp, logq)
+    for name in ESTIMATORS:
+        np.testing.assert_array_equal(estimator_value(name, logp, logq), every[name])

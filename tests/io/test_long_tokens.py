@@ -44,3 +44,23 @@ def test_a_long_number_in_a_wide_row_is_found_wherever_it_is() -> None:
     exact = row.copy()
     exact[7] = "1" * tokens.MAX_TOKEN_CHARS
     assert not tokens.has_long_token([",".join(exact)])
+
+
+@pytest.mark.parametrize("alphabet", ["0123+|\t", '0123 "#,;', "0123\n+-.eE"])
+def test_separators_that_rule_a_block_out(alphabet: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every byte below '+', and ',' ';' '|', ends a number; '+' does not.
+    monkeypatch.setattr(tokens, "MAX_TOKEN_CHARS", 40)
+    rng = random.Random(alphabet)
+    for _ in range(500):
+        line = "".join(
+            rng.choice(alphabet) if rng.random() < 0.05 else rng.choice("0123")
+            for _ in range(rng.choice([30, 90, 300]))
+        )
+        assert tokens.has_long_token([line]) == measured([line], 40), line
+
+
+@pytest.mark.parametrize("size", [0, 5, 4095, 4096, 100_000])
+def test_count_newlines_is_str_count(size: int) -> None:
+    rng = random.Random(size)
+    text = "".join(rng.choice("12\n\u00e9\u2212,") for _ in range(size))
+    assert tokens.count_newlines(text) == text.count("\n")

@@ -55,6 +55,7 @@ def whole_reads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
         return values
 
     monkeypatch.setattr(textrows, "load_text", counted)
+    monkeypatch.setenv("NNCALC_NO_POLARS", "1")  # NumPy's reader, even once polars is loaded
     return counts
 
 

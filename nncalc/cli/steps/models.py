@@ -16,13 +16,19 @@ from nncalc.core.arrays import FloatArray, IntArray
 from nncalc.core.distill import DEFAULT_ALPHA, check_alpha, distill_rows
 from nncalc.core.distribution import class_indices, pair_rows
 from nncalc.core.gaussian import check_gaussian, kl_normal_terms
-from nncalc.core.policy import ESTIMATORS, RunningMean, check_log_probs, estimator_values
+from nncalc.core.policy import (
+    ESTIMATORS,
+    RunningMean,
+    check_log_probs,
+    estimator_value,
+    estimator_values,
+)
 from nncalc.core.softmax import check_logits
 from nncalc.errors import NncalcError, plural
 from nncalc.io.operands import Operand
 from nncalc.io.reader import Chunk
 from nncalc.output.sinks import ScalarSink, Value
-from nncalc.output.spec import Output, Table, Units
+from nncalc.output.spec import Format, Output, Table, Units
 
 if TYPE_CHECKING:
     from nncalc.core.reduce import Reduction
@@ -251,6 +257,10 @@ class KlApprox(ScalarStep):
         self.estimator = estimator
         self.summarizes = stats
         self.pooled = {name: RunningMean() for name in ESTIMATORS}
+        self.pools = True  # whether the three are pooled: for --stats and the table
+
+    def writing(self, output: Output) -> None:
+        self.pools = self.summarizes or output.fmt is Format.table
 
     def rows(self, chunks: Sequence[Chunk]) -> tuple[FloatArray, None]:
         same_width(chunks)
@@ -259,11 +269,18 @@ class KlApprox(ScalarStep):
             check_log_probs(p_chunk.values, sampling=False)
         with q_chunk.locate():
             check_log_probs(q_chunk.values, sampling=True)
-        values = estimator_values(*pair_rows(p_chunk.values, q_chunk.values))
-        for name, samples in values.items():
-            self.pooled[name].add(samples)
+        logp, logq = pair_rows(p_chunk.values, q_chunk.values)
+        if not self.pools:
+            chosen = estimator_value(self.estimator, logp, logq)
+        else:
+            values = estimator_values(logp, logq)
+            for name, samples in values.items():
+                self.pooled[name].add(samples)
+            chosen = values[self.estimator]
+        if chosen.shape[-1] == 1:  # one sample a row: its mean is itself
+            return chosen[..., 0], None
         with np.errstate(invalid="ignore"):
-            return np.mean(values[self.estimator], axis=-1), None
+            return np.mean(chosen, axis=-1), None
 
     def _summary(self) -> dict[str, tuple[float, float]]:
         return {name: (stat.mean, stat.stderr) for name, stat in self.pooled.items()}

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nncalc.cli import startup
 from nncalc.cli.pipeline import ScalarStep, ShownRows, VectorStep
+from nncalc.cli.steps import reports
 from nncalc.core.arrays import FloatArray
 from nncalc.core.distribution import as_distribution, pair_rows, validate_distribution
 from nncalc.core.divergence import entropy_rows, js_rows, kl_rows
@@ -18,11 +17,6 @@ from nncalc.core.softmax import check_logits, log_softmax, softmax
 from nncalc.errors import NncalcError, plural
 from nncalc.io.reader import Chunk
 from nncalc.output.spec import Output, Table, Units
-
-if TYPE_CHECKING:
-    from nncalc.output import reports
-else:  # loaded when a table is drawn
-    reports = startup.lazy_module("nncalc.output.reports")
 
 # A table builder of a divergence: (value, P, Q, labels, base=, output=) -> tables.
 TableBuilder = Callable[..., list[Table]]

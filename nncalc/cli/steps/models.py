@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nncalc.cli import startup
 from nncalc.cli.pipeline import ScalarStep, Summary, header_labels
-from nncalc.cli.steps import targets
+from nncalc.cli.steps import reports, targets
 from nncalc.cli.steps.distributions import check_temperature, same_width
 from nncalc.core.arrays import FloatArray, IntArray
 from nncalc.core.distill import DEFAULT_ALPHA, check_alpha, distill_rows
@@ -32,9 +31,6 @@ from nncalc.output.spec import Format, Output, Table, Units
 
 if TYPE_CHECKING:
     from nncalc.core.reduce import Reduction
-    from nncalc.output import reports
-else:  # loaded when a table is drawn
-    reports = startup.lazy_module("nncalc.output.reports")
 
 
 def vae_kl_weight(

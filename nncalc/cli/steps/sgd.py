@@ -11,6 +11,7 @@ import numpy as np
 
 from nncalc.cli import environment, startup
 from nncalc.cli.pipeline import RecordStep, open_operands, read
+from nncalc.cli.steps import reports
 from nncalc.errors import NncalcError, plural
 from nncalc.io.operands import Operand
 from nncalc.output.sinks import ScalarSink
@@ -19,9 +20,7 @@ from nncalc.output.spec import Bounds, Format, Output
 if TYPE_CHECKING:
     from nncalc.cli.table_input import TableInput
     from nncalc.core import sgd as sgd_core
-    from nncalc.output import reports
 else:  # loaded when first used: a one-liner draws no table and runs no sgd
-    reports = startup.lazy_module("nncalc.output.reports")
     sgd_core = startup.lazy_module("nncalc.core.sgd")
 
 # sgd's defaults: a run of a few milliseconds that shows the difference.

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nncalc.cli import startup
 from nncalc.cli.pipeline import ScalarStep, header_labels
-from nncalc.cli.steps import targets
+from nncalc.cli.steps import reports, targets
 from nncalc.cli.steps.distributions import Distributions, same_width
 from nncalc.core.arrays import FloatArray
 from nncalc.core.distribution import as_distribution, class_indices, pair_rows
@@ -28,11 +26,6 @@ from nncalc.io.operands import Operand
 from nncalc.io.reader import Chunk
 from nncalc.io.tokens import parse_literal
 from nncalc.output.spec import Table, Units
-
-if TYPE_CHECKING:
-    from nncalc.output import reports
-else:  # loaded when a table is drawn
-    reports = startup.lazy_module("nncalc.output.reports")
 
 CLASS_INDEX = re.compile(r"\s*\d+\s*")
 

@@ -25,6 +25,7 @@ from nncalc.io.tokens import (
     SEPARATOR_NAMES,
     _ascii_hint,
     _too_wide,
+    all_numbers,
     detect_separator,
     is_number,
     looks_numeric,
@@ -270,7 +271,10 @@ def _check_first_row(reader: LineReader, fields: list[str], number: int) -> None
     """A first line guessed to be data because some field is a number: its
     class values must all be numbers (a line of names and numbers is no header)."""
     assert reader.layout is not None
-    for column in reader.layout.plan.values:
+    values = reader.layout.plan.values
+    if all_numbers([fields[column] for column in values]):
+        return
+    for column in values:
         token = fields[column]
         if is_number(token) and len(token) <= MAX_TOKEN_CHARS:
             continue

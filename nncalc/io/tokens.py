@@ -63,6 +63,18 @@ def is_number(token: str) -> bool:
     return NUMBER.fullmatch(token) is not None
 
 
+# Numbers, one a line: a whole row checked in one match, not a call a field.
+NUMBER_LINES = re.compile(rf"(?:{NUMBER.pattern})(?:\n(?:{NUMBER.pattern}))*", NUMBER.flags)
+
+
+def all_numbers(tokens: list[str]) -> bool:
+    """Whether every token is a number of at most MAX_TOKEN_CHARS characters."""
+    if not tokens or max(map(len, tokens)) > MAX_TOKEN_CHARS:
+        return not tokens
+    text = "\n".join(tokens)  # a quoted field may hold a newline: then no match
+    return text.count("\n") == len(tokens) - 1 and NUMBER_LINES.fullmatch(text) is not None
+
+
 def looks_numeric(token: str) -> bool:
     """A number, or a cell meant as one (``10%``): never taken for a name."""
     return NUMBER.fullmatch(token) is not None or PERCENT.fullmatch(token) is not None

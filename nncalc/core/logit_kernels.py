@@ -15,7 +15,12 @@ import numpy as np
 import numpy.typing as npt
 
 from nncalc.core.arrays import TILE_VALUES, FloatArray, tiles
-from nncalc.core.special import SERIES_COEFFICIENTS, SERIES_RADIUS, series_terms_needed
+from nncalc.core.special import (
+    SERIES_COEFFICIENTS,
+    SERIES_RADIUS,
+    horner,
+    series_terms_needed,
+)
 
 __all__ = ["log_ratio", "series_terms"]
 
@@ -95,7 +100,7 @@ def _series_rows(
     terms, moments = np.empty(x.shape), np.empty(x.shape)
     for rows, columns in tiles(x.shape):
         small, series = x[rows, columns], terms[rows, columns]
-        _horner(small, _row_coefficients(counts[rows]), series)
+        horner(small, _row_coefficients(counts[rows]), series)
         moment = moments[rows, columns]
         np.multiply(p[rows, columns], small, out=moment)
         series *= moment  # x g(x) times p x: p f(x), one pass less than x then p
@@ -123,23 +128,12 @@ def _outside_rows(x: FloatArray, p: FloatArray) -> tuple[FloatArray, FloatArray]
         for count in groups:
             flat = np.flatnonzero(near if len(groups) == 1 else near & (counts == count)[:, None])
             small = x.ravel().take(flat)
-            series = _horner(small, list(SERIES_COEFFICIENTS[:count]), np.empty(len(flat)))
+            series = horner(small, list(SERIES_COEFFICIENTS[:count]), np.empty(len(flat)))
             series *= small  # x^2 g(x) = f(x)
             result.ravel()[flat] = series
         terms = np.maximum(result, 0.0, out=result)  # NaN stays NaN
         terms *= p
     return terms, p * x
-
-
-def _horner(
-    small: FloatArray, coefficients: list[float | FloatArray], out: FloatArray
-) -> FloatArray:
-    """x g(x) into ``out``: Horner's steps from c_(k-1) x (one pass less than from c_(k-1))."""
-    np.multiply(small, coefficients[-1], out=out)
-    for coefficient in reversed(coefficients[:-1]):
-        np.add(out, coefficient, out=out)
-        out *= small
-    return out
 
 
 def _row_coefficients(counts: npt.NDArray[np.intp]) -> list[float | FloatArray]:

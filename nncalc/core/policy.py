@@ -66,17 +66,18 @@ def estimator_values(logp: FloatArray, logq: FloatArray) -> dict[str, FloatArray
     """
     with np.errstate(invalid="ignore", over="ignore"):
         log_r = logp - logq
-        return {
-            "k1": -log_r,
-            "k2": 0.5 * log_r * log_r,
-            "k3": expm1_minus_x(log_r),
-        }
+    return {name: _estimator(name, log_r) for name in ESTIMATORS}
 
 
 def estimator_value(name: str, logp: FloatArray, logq: FloatArray) -> FloatArray:
     """One of :func:`estimator_values` (``name`` in ESTIMATORS), computed alone."""
     with np.errstate(invalid="ignore", over="ignore"):
-        log_r = logp - logq
+        return _estimator(name, logp - logq)
+
+
+def _estimator(name: str, log_r: FloatArray) -> FloatArray:
+    """k1 = -log r, k2 = (log r)^2 / 2 or k3 = r - 1 - log r, from log r."""
+    with np.errstate(invalid="ignore", over="ignore"):
         if name == "k1":
             return -log_r
         if name == "k2":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -68,19 +69,24 @@ def series_terms_needed(largest: FloatArray) -> npt.NDArray[np.intp]:
 
 def series_coefficients(largest: float) -> list[float]:
     """The coefficients 1/(k + 2)! of the series' terms that |x| <= ``largest`` <= 1 needs."""
-    terms = next((k + 1 for k, radius in enumerate(_RADII) if largest <= radius), len(_RADII))
-    return SERIES_COEFFICIENTS[:terms]
+    return SERIES_COEFFICIENTS[: int(series_terms_needed(np.asarray(largest)))]
+
+
+def horner(
+    small: FloatArray, coefficients: Sequence[float | FloatArray], out: FloatArray
+) -> FloatArray:
+    """x g(x) into ``out``: Horner's steps from c_(k-1) x (one pass less than from c_(k-1))."""
+    np.multiply(small, coefficients[-1], out=out)
+    for coefficient in reversed(coefficients[:-1]):
+        np.add(out, coefficient, out=out)
+        out *= small
+    return out
 
 
 def _series(small: FloatArray, largest: float | None = None) -> FloatArray:
     """x^2 sum_k x^k / (k + 2)! for |x| <= 1, with as many terms as the largest |x| needs."""
     if largest is None:
         largest = float(np.max(np.abs(small))) if small.size else 0.0
-    coefficients = series_coefficients(largest)
-    # Horner from c_(k-1) x: one pass less than starting from a full array of c_(k-1)
-    series = small * coefficients[-1]
-    for coefficient in reversed(coefficients[:-1]):
-        series += coefficient
-        series *= small
+    series = horner(small, series_coefficients(largest), np.empty_like(small))
     series *= small  # x g(x) so far
     return series

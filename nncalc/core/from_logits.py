@@ -208,9 +208,12 @@ def _centred(
 ) -> None:
     """KL of ``rows`` again, in place, as sum p f(x - e) with e = log(1 + shift) removed."""
     centred = x[rows] - np.log1p(shift[rows])[:, None]
-    with np.errstate(invalid="ignore"):
-        terms = expm1_minus_x(centred) * p[rows]
-    terms[np.isnan(centred)] = 0.0  # masked in both rows
+    weights = p[rows]
+    with np.errstate(invalid="ignore", over="ignore"):
+        terms = expm1_minus_x(centred) * weights
+    # Masked in both rows (NaN), or p = 0 where q = 0 too (no q in rising terms: x may
+    # still be large, f(x) inf, and inf * 0 NaN): those classes add nothing.
+    terms[np.isnan(centred) | (weights == 0.0)] = 0.0
     total[rows] = row_sums(terms)
 
 

@@ -313,3 +313,14 @@ def test_rows_a_few_ulp_apart_at_a_high_temperature() -> None:
     for first, second in [(z, w), (w, z)]:
         value = kl_logits_rows(first, second, 1000.0)[0]
         assert error(value, reference.kl(first, second, 1000.0)) <= 1e-14
+
+
+def test_rows_formed_again_with_a_class_both_rows_underflow() -> None:
+    """The last class has p = q = 0 (logits -7e18 / 1000) but log q - log p = 710,
+    beyond exp's range: formed again around x - e, its term was inf * 0 = NaN
+    (found by hypothesis)."""
+    z = np.array([0.0, 0.0, 0.0, -7.10144e18])
+    w = np.array([0.0, 0.0, 1e-13, -7.101439999999289e18])
+    for first, second in [(z, w), (w, z)]:
+        value = kl_logits_rows(first, second, 1000.0)[0]
+        assert error(value, reference.kl(first, second, 1000.0)) <= 1e-14

@@ -47,19 +47,25 @@ def child_env(extra: dict[str, str]) -> dict[str, str]:
 
 
 def peak_rss_kb(pid: int) -> int:
-    """The process's peak resident set so far (Linux), 0 when unknown.
+    """The peak resident sets so far of the process and of its child processes, summed.
 
-    Read from /proc because ``ru_maxrss`` of a child also counts the memory
-    of the parent that spawned it.
+    Linux, 0 when unknown. Read from /proc because ``ru_maxrss`` of a child
+    also counts the memory of the parent that spawned it. nncalc forks
+    worker processes for wide rows: their peaks are added (pages they share
+    with the parent count in each, so the sum is an upper bound).
     """
+    total = 0
     try:
         with open(f"/proc/{pid}/status") as status:
             for line in status:
                 if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
+                    total = int(line.split()[1])
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                total += peak_rss_kb(int(child))
     except (OSError, ValueError):
         pass
-    return 0
+    return total
 
 
 def run_once(contender: Contender, out: Path | None, *, memory: bool = False) -> float:

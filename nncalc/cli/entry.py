@@ -31,6 +31,9 @@ def main() -> None:
         raise
     finally:
         signal.signal(signal.SIGINT, previous)
+    from nncalc.core.parallel import allow_processes
+
+    allow_processes()  # the command owns its process: wide rows run on worker processes
     try:
         app(prog_name="nncalc")
     except KeyboardInterrupt:

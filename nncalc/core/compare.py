@@ -40,7 +40,7 @@ from nncalc.core.compare_rows import (
 )
 from nncalc.core.gates import Gate, GateResult, parse_gate
 from nncalc.core.moments import CoMoments, Moments
-from nncalc.core.parallel import map_rows
+from nncalc.core.processes import map_kernel
 from nncalc.core.reduce import SortedValues, check_mask, parse_reduction
 from nncalc.errors import NncalcError, plural
 
@@ -137,12 +137,7 @@ class CompareAccumulator:
             or (flat is not None and len(flat) != len(base))
         ):
             return compare_rows(base, new, target, self.names, *self.options)  # its errors
-
-        def task(part: slice) -> RowComparison:
-            some = None if flat is None else flat[part]
-            return compare_rows(base[part], new[part], some, self.names, *self.options)
-
-        return _joined(map_rows(task, len(base), base.shape[1]))
+        return _joined(map_kernel(compare_rows, (base, new, flat), (self.names, *self.options)))
 
     def _absorb(self, rows: RowComparison) -> None:
         self.kl.add(rows.kl)

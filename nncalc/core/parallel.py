@@ -23,7 +23,18 @@ from nncalc.errors import NncalcError
 if TYPE_CHECKING:  # imported when first needed: concurrent.futures costs start-up time
     from concurrent.futures import Future, ThreadPoolExecutor
 
-__all__ = ["TASK_VALUES", "map_rows", "reuse_freed_memory", "settings", "task_rows", "threads"]
+__all__ = [
+    "PROCESS_VALUES",
+    "TASK_VALUES",
+    "allow_processes",
+    "located",
+    "map_rows",
+    "process_values",
+    "reuse_freed_memory",
+    "settings",
+    "task_rows",
+    "threads",
+]
 
 T = TypeVar("T")
 
@@ -34,10 +45,15 @@ TASK_VALUES = 1 << 17
 # Never more threads than this by default, whatever the number of CPUs.
 MAX_THREADS = 8
 
+# Calls over at least this many values run on worker processes where the command
+# line allows them (nncalc.core.processes): a tensor file's chunk of 1M values.
+PROCESS_VALUES = 1 << 19
+
 
 class _Settings:
     threads: int | None = None  # None: the CPUs this process may use, up to MAX_THREADS
     task_values: int = TASK_VALUES
+    process_values: int | None = None  # None: never on processes (a library's default)
 
 
 _SETTINGS = _Settings()
@@ -56,15 +72,29 @@ def threads() -> int:
     return max(1, min(MAX_THREADS, cpus))
 
 
+def process_values() -> int | None:
+    """The least values of a call that runs on worker processes; None: never."""
+    return _SETTINGS.process_values
+
+
 def task_rows(columns: int) -> int:
     """Rows of a task for rows of ``columns`` values: about ``task_values`` values."""
     return max(1, _SETTINGS.task_values // max(1, columns))
 
 
 @contextmanager
-def settings(*, threads: int | None = None, task_values: int | None = None) -> Iterator[None]:
-    """Use ``threads`` threads and tasks of ``task_values`` values within the block."""
-    saved = (_SETTINGS.threads, _SETTINGS.task_values)
+def settings(
+    *,
+    threads: int | None = None,
+    task_values: int | None = None,
+    process_values: int | None = None,
+) -> Iterator[None]:
+    """Use ``threads`` threads and tasks of ``task_values`` values within the block.
+
+    With ``process_values``, calls of :func:`nncalc.core.processes.map_kernel`
+    over at least that many values run on worker processes (0: none do).
+    """
+    saved = (_SETTINGS.threads, _SETTINGS.task_values, _SETTINGS.process_values)
     if threads is not None:
         if threads < 1:
             raise ValueError("threads must be at least 1")
@@ -73,10 +103,17 @@ def settings(*, threads: int | None = None, task_values: int | None = None) -> I
         if task_values < 1:
             raise ValueError("task_values must be at least 1")
         _SETTINGS.task_values = task_values
+    if process_values is not None:
+        _SETTINGS.process_values = process_values or None
     try:
         yield
     finally:
-        _SETTINGS.threads, _SETTINGS.task_values = saved
+        _SETTINGS.threads, _SETTINGS.task_values, _SETTINGS.process_values = saved
+
+
+def allow_processes(values: int = PROCESS_VALUES) -> None:
+    """Let calls over at least ``values`` values run on worker processes (the command line's)."""
+    _SETTINGS.process_values = values
 
 
 def _pool(size: int) -> ThreadPoolExecutor:
@@ -108,9 +145,9 @@ def map_rows(function: Callable[[slice], T], rows: int, columns: int) -> list[T]
     parts = [slice(start, min(start + step, rows)) for start in range(0, rows, step)]
     count = threads()
     if count <= 1 or len(parts) <= 1:
-        return [_located(function, part) for part in parts]
+        return [located(function, part) for part in parts]
     pool = _pool(count)
-    futures: list[Future[T]] = [pool.submit(_located, function, part) for part in parts]
+    futures: list[Future[T]] = [pool.submit(located, function, part) for part in parts]
     try:
         return [future.result() for future in futures]
     except BaseException:
@@ -119,7 +156,8 @@ def map_rows(function: Callable[[slice], T], rows: int, columns: int) -> list[T]
         raise
 
 
-def _located(function: Callable[[slice], T], part: slice) -> T:
+def located(function: Callable[[slice], T], part: slice) -> T:
+    """``function(part)``, its NncalcError moved to the row of the whole."""
     try:
         return function(part)
     except NncalcError as error:

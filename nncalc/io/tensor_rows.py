@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, cast
 import numpy as np
 import numpy.typing as npt
 
+from nncalc.core import processes
 from nncalc.core.arrays import FloatArray
 from nncalc.errors import NncalcError
 from nncalc.io.reader import CHUNK_ROWS, Chunk
@@ -209,14 +210,13 @@ class FileRows(TensorReader):
 
                 self._reader = ThreadPoolExecutor(1, thread_name_prefix="nncalc-read")
             self._ahead_rows = (after, following)
+            self._spare.rows(following, self.columns)  # made here, before workers are forked
             self._ahead = self._reader.submit(self._read, self._spare, after, following)
         return out, None
 
     def _read(self, buffers: _Buffers, first: int, count: int) -> FloatArray:
         """Rows ``first`` (0-based) on, ``count`` of them, read into ``buffers``."""
-        if buffers.values is None or len(buffers.values) < count:
-            buffers.values = np.empty((count, self.columns))
-        out = buffers.values[:count]
+        out = buffers.rows(count, self.columns)
         try:
             if self.layout.fortran:
                 raw = self._gather(first, count)
@@ -301,6 +301,19 @@ class _Buffers:
         self.values: FloatArray | None = None
         self.raw = bytearray()
         self.wide: npt.NDArray[np.uint32] | None = None
+
+    def rows(self, count: int, columns: int) -> FloatArray:
+        """The first ``count`` rows of the float64 buffer, made larger when needed.
+
+        Where the math will run on worker processes, the buffer is memory
+        they share, so that they read the rows without a copy.
+        """
+        if self.values is None or len(self.values) < count:
+            if processes.wanted(count * columns):
+                self.values = processes.shared_empty((count, columns))
+            else:
+                self.values = np.empty((count, columns))
+        return self.values[:count]
 
 
 def _wait(future: Future[FloatArray]) -> None:

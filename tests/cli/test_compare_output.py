@@ -71,14 +71,18 @@ def test_jsonl_of_masked_rows(data: Data, tmp_path: Path) -> None:
     np.testing.assert_allclose(np.array(rows), expected(data)[kept], rtol=1e-14, atol=0)
 
 
-def test_same_file_on_one_thread_and_two(data: Data, tmp_path: Path) -> None:
+def test_same_file_on_one_thread_two_and_two_processes(data: Data, tmp_path: Path) -> None:
     files = []
-    for threads in (1, 2):
-        path = tmp_path / f"rows{threads}.npy"
-        with parallel.settings(threads=threads, task_values=2 * 7):
-            ok(*data.args("--target", data.path("target"), "-o", str(path)))
+    for threads, processes in ((1, 0), (2, 0), (2, 1)):
+        path = tmp_path / f"rows{threads}{processes}.npy"
+        with parallel.settings(threads=threads, task_values=2 * 7, process_values=processes):
+            ok(
+                *data.args(
+                    "--target", data.path("target"), "--mask", data.path("mask"), "-o", str(path)
+                )
+            )
         files.append(path.read_bytes())
-    assert files[0] == files[1]
+    assert files[0] == files[1] == files[2]
 
 
 def test_failed_gate_still_writes_the_file(data: Data, tmp_path: Path) -> None:

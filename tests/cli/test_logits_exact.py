@@ -114,9 +114,9 @@ def test_batch_of_logits_from_a_file_matches_the_literal_rows(tmp_path: object) 
 
 
 @pytest.mark.parametrize("command", ["kl", "js"])
-@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize(("threads", "processes"), [(1, 0), (2, 0), (2, 1)])
 def test_bad_logits_in_several_tasks_give_the_error_of_the_whole_chunk_check(
-    command: str, threads: int, tmp_path: Path
+    command: str, threads: int, processes: int, tmp_path: Path
 ) -> None:
     # Each task finds its own bad rows; the error is still P's first, then Q's,
     # as a check of the whole chunk (P, then Q) before the tasks gave it.
@@ -129,7 +129,7 @@ def test_bad_logits_in_several_tasks_give_the_error_of_the_whole_chunk_check(
     np.save(tmp_path / "p.npy", z)
     np.save(tmp_path / "q.npy", w)
     files = (f"@{tmp_path / 'p.npy'}", f"@{tmp_path / 'q.npy'}")
-    with parallel.settings(threads=threads, task_values=2 * 7):
+    with parallel.settings(threads=threads, task_values=2 * 7, process_values=processes):
         result = run(command, "--logits", *files)
         assert result.exit_code == 2
         assert result.stderr == "nncalc: error: P row 7, column 3: 'nan': NaN is not a logit\n"

@@ -12,7 +12,8 @@ from nncalc.core.arrays import FloatArray
 from nncalc.core.distribution import as_distribution, pair_rows, validate_distribution
 from nncalc.core.divergence import entropy_rows, js_rows, kl_rows
 from nncalc.core.from_logits import entropy_logits_rows, js_logits_rows, kl_logits_rows
-from nncalc.core.parallel import map_rows, reuse_freed_memory
+from nncalc.core.parallel import reuse_freed_memory
+from nncalc.core.processes import map_kernel
 from nncalc.core.softmax import check_logits, log_softmax, softmax
 from nncalc.errors import NncalcError, plural
 from nncalc.io.reader import Chunk
@@ -72,14 +73,17 @@ def same_width(chunks: Sequence[Chunk]) -> None:
         )
 
 
-def in_tasks(function: Callable[[slice], FloatArray], rows: FloatArray) -> FloatArray:
-    """``function`` over slices of a few rows on every thread, joined in row order.
+def in_tasks(
+    kernel: Callable[..., FloatArray], arrays: Sequence[FloatArray], *args: object
+) -> FloatArray:
+    """``kernel`` over slices of a few rows of ``arrays`` on every core, joined in row order.
 
     The slices depend only on the rows' width, so the result is the same bit
-    for bit on any number of threads (see nncalc.core.parallel).
+    for bit on any number of threads or processes (see nncalc.core.parallel
+    and nncalc.core.processes).
     """
-    reuse_freed_memory(rows.size)
-    parts = map_rows(function, len(rows), rows.shape[1])
+    reuse_freed_memory(arrays[0].size)
+    parts = map_kernel(kernel, arrays, args)
     return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
@@ -167,17 +171,17 @@ class Divergence(ScalarStep):
             return self._from_logits(p_chunk, q_chunk), None
         p, q = pair_rows(self.how.rows(p_chunk), self.how.rows(q_chunk))
         self.last = (p[-1], q[-1])
-        return in_tasks(lambda part: self.divergence(p[part], q[part]), p), None
+        return in_tasks(self.divergence, (p, q)), None
 
     def _from_logits(self, p_chunk: Chunk, q_chunk: Chunk) -> FloatArray:
         """The divergence of paired rows of logits, checked by the tasks.
 
         The kernels find a NaN or a row of only -inf themselves (the first
         maximum of such a row is not finite) and raise: the tasks run at
-        once, on every thread, instead of after a check of the whole chunk
+        once, on every core, instead of after a check of the whole chunk
         on this one while the others wait. Where a task raises, the chunk is
-        checked whole as before (P, then Q) and computed again, so the
-        error, or the result, is the same as with the check first.
+        checked whole (P, then Q), so the error is the one the check first
+        would give.
         """
         try:
             p, q = pair_rows(p_chunk.values, q_chunk.values)
@@ -186,22 +190,12 @@ class Divergence(ScalarStep):
             self.how.logits_of(q_chunk)
             raise
         self.last = (p[-1], q[-1])
-        temperature = self.how.temperature
-
-        def checked(part: slice) -> FloatArray | None:
-            try:
-                return self.from_logits(p[part], q[part], temperature)
-            except NncalcError:
-                return None
-
-        reuse_freed_memory(p.size)
-        parts = map_rows(checked, len(p), p.shape[1])
-        if any(part is None for part in parts):
+        try:
+            return in_tasks(self.from_logits, (p, q), self.how.temperature)
+        except NncalcError:
             self.how.logits_of(p_chunk)
             self.how.logits_of(q_chunk)
-            return in_tasks(lambda part: self.from_logits(p[part], q[part], temperature), p)
-        found = [part for part in parts if part is not None]  # all of them
-        return found[0] if len(found) == 1 else np.concatenate(found)
+            raise
 
     def tables(self, value: float, names: list[str] | None, units: Units) -> list[Table]:
         p, q = (self.how.shown(row) for row in self.last)
@@ -231,13 +225,10 @@ class Entropy(ScalarStep):
         if self.how.logits:  # in log space
             logits = self.how.logits_of(chunks[0])
             self.last = logits[-1]
-            temperature = self.how.temperature
-            return in_tasks(
-                lambda part: entropy_logits_rows(logits[part], temperature), logits
-            ), None
+            return in_tasks(entropy_logits_rows, (logits,), self.how.temperature), None
         rows = self.how.rows(chunks[0])
         self.last = rows[-1]
-        return in_tasks(lambda part: entropy_rows(rows[part]), rows), None
+        return in_tasks(entropy_rows, (rows,)), None
 
     def tables(self, value: float, names: list[str] | None, units: Units) -> list[Table]:
         shown_row = self.how.shown(self.last)

@@ -1,0 +1,317 @@
+"""Row tasks on forked worker processes: every core busy, without the GIL.
+
+The exact kernels make dozens of short NumPy passes over a row, and each pass
+takes the GIL back when it ends: two threads hand it to each other so often
+that they keep only about 1.15 of 2 cores busy (a 1,024 x 128,256 KL: 2.3 s
+on one thread, 2.2 s on two; the same work in two processes took 1.3 s). A
+worker process has a GIL of its own. The workers are forked once, on the
+first large chunk, and serve chunk after chunk; the calling process computes
+too. They read the rows from memory shared with the caller
+(:func:`shared_empty`, used for the buffers of tensor files) or, for other
+arrays, from a shared staging area the rows are copied into.
+
+Each chunk is split exactly as :func:`~nncalc.core.parallel.map_rows`
+splits it (by the rows' width only) and every process claims the next task
+from a pipe of task numbers, so the results are the same bit for bit as on
+threads, joined in row order. A task that fails in a worker (bad values, or
+anything else), and every task of a worker that died, is computed again in
+the caller, which raises the error as :func:`map_rows` would: the first
+failing task's, located in the chunk.
+
+Opt-in (:func:`~nncalc.core.parallel.settings` with ``process_values``, which
+the command line sets): a library leaves its host's processes alone. Linux
+only (fork); elsewhere, or when a fork fails, the tasks run on threads.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import math
+import mmap
+import os
+import signal
+import sys
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from nncalc.core import parallel
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+__all__ = ["map_kernel", "shared_empty"]
+
+T = TypeVar("T")
+
+# Rows of a task travel as their number, 4 bytes, through one pipe.
+_TOKEN = 4
+# The staging area is at least this large, so that most inputs fit the first.
+_STAGING_BYTES = 32 << 20
+# After this many new pools (inputs that outgrew the staging area, buffers made
+# after the workers were forked), tasks stay on threads.
+_MAX_POOLS = 8
+
+
+class _Region(NamedTuple):
+    start: int  # address
+    size: int  # bytes
+    memory: mmap.mmap
+
+
+_REGIONS: list[_Region] = []  # every shared region, in the order they were made
+
+
+def shared_empty(shape: tuple[int, ...], dtype: npt.DTypeLike = np.float64) -> npt.NDArray[Any]:
+    """An uninitialised array in memory that forked workers share (kept for the process's life).
+
+    Used for buffers that are filled again and again (a tensor file's rows),
+    so that the workers read them where they are instead of from a copy.
+    """
+    kind = np.dtype(dtype)
+    count = math.prod(shape)
+    size = max(1, count * kind.itemsize)
+    memory = mmap.mmap(-1, size)  # anonymous and MAP_SHARED: the same pages after fork
+    array = np.frombuffer(memory, kind, count).reshape(shape)
+    _REGIONS.append(_Region(int(array.ctypes.data), size, memory))
+    return array
+
+
+def wanted(values: int) -> bool:
+    """Whether a call over ``values`` values would run on processes (the size rule only)."""
+    least = parallel.process_values()
+    return least is not None and values >= least and _forks()
+
+
+def _forks() -> bool:
+    return sys.platform.startswith("linux") and hasattr(os, "fork") and parallel.threads() > 1
+
+
+class _Pool:
+    """Worker processes forked together, the regions they know and the task pipe."""
+
+    def __init__(self, workers: int, staging: int) -> None:
+        self.staging = shared_empty((staging,), np.uint8)
+        self.known = len(_REGIONS)  # regions made before the fork: the workers have them
+        self.claims, self.tasks = os.pipe()
+        os.set_blocking(self.claims, False)
+        self.connections: list[Connection] = []
+        self.pids: list[int] = []
+        self.broken = False
+        for _ in range(workers):
+            self._fork()
+
+    def _fork(self) -> None:
+        from multiprocessing import Pipe
+
+        ours, theirs = Pipe()
+        with warnings.catch_warnings():  # Python 3.12+: the worker touches no other thread's state
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:  # the worker: never returns
+            try:
+                ours.close()
+                for connection in self.connections:  # the others' ends: EOF must reach them
+                    connection.close()
+                os.close(self.tasks)
+                _serve(theirs, self.claims)
+            finally:
+                os._exit(0)  # no atexit, no flush of buffers copied from the caller
+        theirs.close()
+        self.connections.append(ours)
+        self.pids.append(pid)
+
+    def view(self, array: npt.NDArray[Any]) -> tuple[int, int] | None:
+        """(region, offset) of a C-contiguous array in a region the workers know, else None."""
+        if not array.flags.c_contiguous:
+            return None
+        start = int(array.ctypes.data)
+        for index, region in enumerate(_REGIONS[: self.known]):
+            if region.start <= start and start + array.nbytes <= region.start + region.size:
+                return index, start - region.start
+        return None
+
+    def unknown(self, array: npt.NDArray[Any]) -> bool:
+        """Whether ``array`` lies in a shared region made after the workers were forked."""
+        start = int(array.ctypes.data)
+        return any(r.start <= start < r.start + r.size for r in _REGIONS[self.known :])
+
+    def descriptors(
+        self, arrays: Sequence[npt.NDArray[Any] | None]
+    ) -> list[tuple[int, int, str, tuple[int, ...]] | None] | None:
+        """How a worker finds each array: (region, offset, dtype, shape); None if staging is short.
+
+        Arrays outside the shared regions are copied into the staging area.
+        """
+        result: list[tuple[int, int, str, tuple[int, ...]] | None] = []
+        staged = 0
+        for array in arrays:
+            if array is None:
+                result.append(None)
+                continue
+            where = self.view(array)
+            if where is None:
+                end = staged + array.nbytes
+                if end > len(self.staging):
+                    return None
+                target = self.staging[staged:end].view(array.dtype).reshape(array.shape)
+                np.copyto(target, array)
+                where = (self.known - 1, staged)  # the staging area is the last known region
+                staged = -(-end // 64) * 64  # the next array starts aligned
+            result.append((*where, array.dtype.str, array.shape))
+        return result
+
+    def close(self) -> None:
+        """Close the connections (the workers see EOF and exit) and reap the workers."""
+        for connection in self.connections:
+            connection.close()
+        os.close(self.claims)
+        os.close(self.tasks)
+        for pid in self.pids:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+        self.connections, self.pids = [], []
+
+
+def _claimed(claims: int) -> Iterator[int]:
+    """Task numbers taken from the pipe, one at a time, until it is empty."""
+    while True:
+        try:
+            token = os.read(claims, _TOKEN)
+        except BlockingIOError:
+            return
+        if len(token) < _TOKEN:
+            return
+        yield int.from_bytes(token, "little")
+
+
+def _serve(connection: Connection, claims: int) -> None:
+    """The worker's loop: run the tasks it claims of each chunk, send their results back."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle
+    while True:
+        try:
+            message = connection.recv()
+        except (EOFError, OSError):
+            return
+        kernel, descriptors, args, parts = message
+        arrays = [None if d is None else _array(*d) for d in descriptors]
+        done: list[tuple[int, object]] = []
+        for index in _claimed(claims):
+            part = slice(*parts[index])
+            with contextlib.suppress(Exception):  # the caller computes it again and raises
+                done.append((index, kernel(*_sliced(arrays, part), *args)))
+        try:
+            connection.send(done)
+        except Exception:  # a result that does not pickle: the caller computes them all
+            connection.send([])
+
+
+def _array(region: int, offset: int, dtype: str, shape: tuple[int, ...]) -> npt.NDArray[Any]:
+    kind = np.dtype(dtype)
+    return np.frombuffer(_REGIONS[region].memory, kind, math.prod(shape), offset).reshape(shape)
+
+
+def _sliced(arrays: Sequence[npt.NDArray[Any] | None], part: slice) -> list[Any]:
+    return [None if a is None else a[part] for a in arrays]
+
+
+class _State:
+    pool: _Pool | None = None
+    pools = 0
+
+
+def _pool_for(arrays: Sequence[npt.NDArray[Any] | None]) -> _Pool | None:
+    """The pool that can run tasks on ``arrays`` (forked again when it cannot), or None."""
+    present = [a for a in arrays if a is not None]
+    pool = _State.pool
+    if pool is not None and not pool.broken and not any(pool.unknown(a) for a in present):
+        return pool
+    if pool is not None:
+        pool.close()
+        _State.pool = None
+    if _State.pools >= _MAX_POOLS:
+        return None
+    needed = sum(a.nbytes + 64 for a in present)
+    try:
+        pool = _Pool(parallel.threads() - 1, max(_STAGING_BYTES, 2 * needed))
+    except OSError:  # no fork, no pipe: threads instead
+        _State.pools = _MAX_POOLS
+        return None
+    if _State.pools == 0:
+        atexit.register(_shutdown)
+    _State.pools += 1
+    _State.pool = pool
+    return pool
+
+
+def _shutdown() -> None:
+    if _State.pool is not None:
+        _State.pool.close()
+        _State.pool = None
+
+
+def map_kernel(
+    kernel: Callable[..., T],
+    arrays: Sequence[npt.NDArray[Any] | None],
+    args: tuple[object, ...] = (),
+) -> list[T]:
+    """``kernel(*(a[part] for a in arrays), *args)`` over the slices of :func:`map_rows`, in order.
+
+    ``kernel`` must be a module-level function and ``args`` picklable: on
+    processes both travel to the workers. The first array gives the rows
+    and their width; every array has that many rows (or is None). On
+    processes when the size rule of :func:`~nncalc.core.parallel.settings`
+    allows, else on threads as :func:`~nncalc.core.parallel.map_rows`.
+    """
+    first = arrays[0]
+    assert first is not None
+    rows, columns = len(first), int(first.shape[1]) if first.ndim > 1 else 1
+    step = parallel.task_rows(columns)
+    parts = [(start, min(start + step, rows)) for start in range(0, rows, step)]
+
+    def task(part: slice) -> T:
+        return kernel(*_sliced(arrays, part), *args)
+
+    if len(parts) < 2 or not wanted(rows * columns) or len(parts) * _TOKEN > 4096:
+        return parallel.map_rows(task, rows, columns)
+    pool = _pool_for(arrays)
+    descriptors = None if pool is None else pool.descriptors(arrays)
+    if pool is not None and descriptors is None:  # the staging area is too small: a larger one
+        pool.broken = True
+        pool = _pool_for(arrays)
+        descriptors = None if pool is None else pool.descriptors(arrays)
+    if pool is None or descriptors is None:
+        return parallel.map_rows(task, rows, columns)
+    return _run(pool, task, (kernel, descriptors, args, parts))
+
+
+def _run(pool: _Pool, task: Callable[[slice], T], message: tuple[Any, Any, Any, Any]) -> list[T]:
+    """One chunk's tasks on the pool and on this process; failed ones again here, in order."""
+    parts: list[tuple[int, int]] = message[3]
+    os.write(pool.tasks, b"".join(i.to_bytes(_TOKEN, "little") for i in range(len(parts))))
+    results: dict[int, T] = {}
+    try:
+        for connection in pool.connections:
+            connection.send(message)
+        for index in _claimed(pool.claims):
+            with contextlib.suppress(Exception):  # computed again below, raising in row order
+                results[index] = task(slice(*parts[index]))
+        for connection in pool.connections:
+            try:
+                results.update(connection.recv())
+            except (EOFError, OSError):  # the worker died: its tasks are done here
+                pool.broken = True
+    except BaseException:  # Ctrl-C or a failed send: the workers are not waited for
+        pool.broken = True
+        _shutdown()
+        raise
+    if pool.broken:
+        _shutdown()
+    return [
+        results[index] if index in results else parallel.located(task, slice(*part))
+        for index, part in enumerate(parts)
+    ]

@@ -1,0 +1,172 @@
+"""Row tasks on forked worker processes: the same bits as on threads, errors and deaths handled."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nncalc.core import parallel, processes
+from nncalc.core.compare import compare
+from nncalc.core.from_logits import kl_logits_rows
+from nncalc.errors import NncalcError
+from tests.conftest import ok
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork: Linux only")
+
+PARENT = os.getpid()
+
+
+@pytest.fixture
+def on_processes() -> Iterator[None]:
+    """Every call of a few rows on processes (a worker and this process), a row a task."""
+    processes._State.pools = 0  # a test may make several pools: none falls back to threads
+    with parallel.settings(threads=2, task_values=1, process_values=1):
+        yield
+    processes._shutdown()
+
+
+@pytest.fixture(scope="module")
+def logits() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(3)
+    base = rng.normal(0.0, 3.0, (24, 40))
+    new = base + rng.normal(0.0, 0.05, base.shape)
+    new[5] = base[5] + 1e-13  # nearly equal: the careful form
+    new[7, 3] = -np.inf  # Q masks a class P has
+    base[9, :10] -= 800.0  # entries below the normal range
+    return base, new
+
+
+def slow_pids(rows: np.ndarray) -> np.ndarray:
+    """The process that computed each row, slowly enough that both processes take some."""
+    time.sleep(0.05)
+    return np.full(len(rows), os.getpid())
+
+
+def dies_in_a_worker(rows: np.ndarray) -> np.ndarray:
+    if os.getpid() != PARENT:
+        os._exit(1)
+    time.sleep(0.05)
+    return rows[:, 0] * 2.0
+
+
+def fails_in_a_worker(rows: np.ndarray) -> np.ndarray:
+    if os.getpid() != PARENT:
+        raise RuntimeError("only in a worker")
+    time.sleep(0.05)
+    return rows[:, 0] + 1.0
+
+
+def test_the_rows_are_computed_by_a_worker_and_by_this_process(on_processes: None) -> None:
+    rows = np.zeros((8, 3))
+    pids = np.concatenate(processes.map_kernel(slow_pids, [rows]))
+    assert PARENT in pids
+    assert len(set(pids.tolist())) == 2
+
+
+def test_the_same_bits_as_on_one_thread(
+    on_processes: None, logits: tuple[np.ndarray, np.ndarray]
+) -> None:
+    base, new = logits
+    on_both = np.concatenate(processes.map_kernel(kl_logits_rows, [base, new], (0.7,)))
+    with parallel.settings(threads=1, process_values=0):
+        alone = np.concatenate(processes.map_kernel(kl_logits_rows, [base, new], (0.7,)))
+    assert on_both.tobytes() == alone.tobytes()
+    assert np.isinf(on_both[7])
+
+
+def test_compare_report_the_same_on_processes(logits: tuple[np.ndarray, np.ndarray]) -> None:
+    base, new = logits
+    new = np.where(np.isinf(new), 0.0, new)
+    target = np.arange(len(base)) % base.shape[1]
+    with parallel.settings(threads=1):
+        alone = compare(base, new, target=target)
+    with parallel.settings(threads=2, task_values=1, process_values=1):
+        on_both = compare(base, new, target=target)
+    processes._shutdown()
+    assert on_both == alone
+
+
+def test_an_error_in_a_worker_is_raised_here_at_its_row(on_processes: None) -> None:
+    base = np.zeros((10, 4))
+    new = np.zeros((10, 4))
+    base[6, 2] = np.nan  # a task of its own: whoever computes it finds it
+    with pytest.raises(NncalcError) as error:
+        processes.map_kernel(kl_logits_rows, [base, new])
+    assert error.value.where.row == 7
+
+
+def test_a_task_that_fails_in_a_worker_is_computed_here(on_processes: None) -> None:
+    rows = np.arange(16.0).reshape(8, 2)
+    result = np.concatenate(processes.map_kernel(fails_in_a_worker, [rows]))
+    assert result.tolist() == (rows[:, 0] + 1.0).tolist()
+
+
+def test_a_worker_that_dies_leaves_its_tasks_to_this_process(on_processes: None) -> None:
+    rows = np.arange(16.0).reshape(8, 2)
+    result = np.concatenate(processes.map_kernel(dies_in_a_worker, [rows]))
+    assert result.tolist() == (rows[:, 0] * 2.0).tolist()
+    assert processes._State.pool is None  # given up, and made again when next needed
+    pids = np.concatenate(processes.map_kernel(slow_pids, [np.zeros((8, 1))]))
+    assert len(set(pids.tolist())) == 2
+
+
+def test_shared_buffers_are_read_in_place(on_processes: None) -> None:
+    rows = processes.shared_empty((8, 5))
+    rows[:] = np.arange(40.0).reshape(8, 5)
+    processes.map_kernel(slow_pids, [rows])
+    pool = processes._State.pool
+    assert pool is not None
+    assert pool.view(rows[2:]) is not None  # made before the workers: no copy
+    assert pool.view(np.zeros((8, 5))) is None  # elsewhere: copied into the staging area
+    later = processes.shared_empty((8, 5))  # made after: the workers are forked again
+    later[:] = rows
+    pids = np.concatenate(processes.map_kernel(slow_pids, [later]))
+    assert processes._State.pool is not pool
+    assert len(set(pids.tolist())) == 2
+
+
+def test_inputs_larger_than_the_staging_area(
+    on_processes: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(processes, "_STAGING_BYTES", 64)
+    processes._shutdown()
+    rows = np.random.default_rng(1).normal(size=(8, 300))
+    first = processes.map_kernel(kl_logits_rows, [rows, rows[::-1].copy()])
+    staged = processes._State.pool
+    assert staged is not None
+    assert len(staged.staging) >= 2 * rows.nbytes
+    again = processes.map_kernel(kl_logits_rows, [rows, rows[::-1].copy()])
+    assert np.concatenate(first).tobytes() == np.concatenate(again).tobytes()
+
+
+def test_a_library_never_forks_and_the_command_line_does() -> None:
+    code = "from nncalc.core import parallel; print(parallel.process_values())"
+    assert subprocess.check_output([sys.executable, "-c", code], text=True) == "None\n"
+
+
+@pytest.mark.parametrize("command", ["kl", "js", "entropy", "compare"])
+def test_command_line_on_tensor_files_matches_one_thread(command: str, tmp_path: Path) -> None:
+    """Chunks of 8 x 65,536 float32 values: past the size where the command forks workers."""
+    rng = np.random.default_rng(8)
+    base = rng.normal(0.0, 3.0, (12, 65_536)).astype(np.float32)
+    np.save(tmp_path / "base.npy", base)
+    np.save(tmp_path / "new.npy", base + rng.normal(0.0, 0.05, base.shape).astype(np.float32))
+    operands = [f"@{tmp_path / 'base.npy'}"] + (
+        [] if command == "entropy" else [f"@{tmp_path / 'new.npy'}"]
+    )
+    options = ["-f", "json"] if command == "compare" else ["--logits", "-r", "none"]
+    forked = subprocess.run(
+        [sys.executable, "-m", "nncalc", command, *operands, *options],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    with parallel.settings(threads=1):
+        assert forked.stdout == ok(command, *operands, *options)

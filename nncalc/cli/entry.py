@@ -7,6 +7,7 @@ while a C extension initialises, in an ImportError that swallowed it.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from types import FrameType
@@ -23,6 +24,9 @@ def main() -> None:
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGINT, on_interrupt)
+    # NumPy's OpenBLAS starts a thread per CPU that spins after each call; nncalc
+    # multiplies only small matrices (sgd), so one thread does (set before NumPy loads).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         from nncalc.cli.app import app
     except BaseException:

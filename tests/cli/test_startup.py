@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import subprocess
 import sys
 
@@ -170,3 +171,31 @@ def test_the_installed_command_still_lists_and_rejects_commands() -> None:
     assert b"No such command 'kll'" in typo.stderr
     one = run_process('nncalc kl "0,0,1,0" "0.1,0.2,0.6,0.1" | cat')
     assert one.stdout == b"0.5108256237659907\n"
+
+
+BLAS_PROBE = """
+import os, sys
+sys.argv = ["nncalc", "kl", "0,1", "1,0"]
+from nncalc.cli import entry
+try:
+    entry.main()
+except SystemExit:
+    pass
+print(os.environ["OPENBLAS_NUM_THREADS"], len(os.listdir("/proc/self/task")))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="counts threads in /proc")
+@pytest.mark.parametrize(("given", "expected"), [(None, "1"), ("3", "3")])
+def test_the_command_keeps_one_blas_thread_unless_told(given: str | None, expected: str) -> None:
+    """NumPy's OpenBLAS would start a spinning thread per CPU; a user's setting stands."""
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if given is not None:
+        env["OPENBLAS_NUM_THREADS"] = given
+    done = subprocess.run(
+        [sys.executable, "-c", BLAS_PROBE], capture_output=True, text=True, env=env, check=True
+    )
+    value, threads = done.stdout.split()[-2:]
+    assert value == expected
+    if given is None:
+        assert threads == "1"

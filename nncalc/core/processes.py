@@ -44,7 +44,7 @@ from nncalc.core import parallel
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
-__all__ = ["map_kernel", "shared_empty"]
+__all__ = ["map_kernel", "shared_empty", "start", "wanted"]
 
 T = TypeVar("T")
 
@@ -52,6 +52,8 @@ T = TypeVar("T")
 _TOKEN = 4
 # The staging area is at least this large, so that most inputs fit the first.
 _STAGING_BYTES = 32 << 20
+# The arena shared buffers are cut from: address space only until used.
+_ARENA_BYTES = 256 << 20
 # After this many new pools (inputs that outgrew the staging area, buffers made
 # after the workers were forked), tasks stay on threads.
 _MAX_POOLS = 8
@@ -66,17 +68,35 @@ class _Region(NamedTuple):
 _REGIONS: list[_Region] = []  # every shared region, in the order they were made
 
 
+class _State:
+    pool: _Pool | None = None
+    pools = 0
+    arena: npt.NDArray[np.uint8] | None = None  # where shared_empty cuts arrays from
+    used = 0  # bytes of the arena given out
+
+
 def shared_empty(shape: tuple[int, ...], dtype: npt.DTypeLike = np.float64) -> npt.NDArray[Any]:
     """An uninitialised array in memory that forked workers share (kept for the process's life).
 
     Used for buffers that are filled again and again (a tensor file's rows),
     so that the workers read them where they are instead of from a copy.
+    The arrays are cut from one arena (untouched pages cost no memory), so
+    that buffers made after the workers were forked are still theirs.
     """
     kind = np.dtype(dtype)
     count = math.prod(shape)
-    size = max(1, count * kind.itemsize)
+    size = -(-max(1, count * kind.itemsize) // 64) * 64
+    if _State.arena is None or _State.used + size > len(_State.arena):
+        _State.arena = _region(max(_ARENA_BYTES, size))
+        _State.used = 0
+    start, _State.used = _State.used, _State.used + size
+    return _State.arena[start : start + size].view(kind)[:count].reshape(shape)
+
+
+def _region(size: int) -> npt.NDArray[np.uint8]:
+    """A new shared region of ``size`` bytes, as bytes."""
     memory = mmap.mmap(-1, size)  # anonymous and MAP_SHARED: the same pages after fork
-    array = np.frombuffer(memory, kind, count).reshape(shape)
+    array = np.frombuffer(memory, np.uint8)
     _REGIONS.append(_Region(int(array.ctypes.data), size, memory))
     return array
 
@@ -84,7 +104,7 @@ def shared_empty(shape: tuple[int, ...], dtype: npt.DTypeLike = np.float64) -> n
 def wanted(values: int) -> bool:
     """Whether a call over ``values`` values would run on processes (the size rule only)."""
     least = parallel.process_values()
-    return least is not None and values >= least and _forks()
+    return least is not None and values >= least and _State.pools < _MAX_POOLS and _forks()
 
 
 def _forks() -> bool:
@@ -95,15 +115,19 @@ class _Pool:
     """Worker processes forked together, the regions they know and the task pipe."""
 
     def __init__(self, workers: int, staging: int) -> None:
-        self.staging = shared_empty((staging,), np.uint8)
+        self.staging = _region(staging)
         self.known = len(_REGIONS)  # regions made before the fork: the workers have them
-        self.claims, self.tasks = os.pipe()
-        os.set_blocking(self.claims, False)
         self.connections: list[Connection] = []
         self.pids: list[int] = []
         self.broken = False
-        for _ in range(workers):
-            self._fork()
+        self.claims, self.tasks = os.pipe()
+        try:
+            os.set_blocking(self.claims, False)
+            for _ in range(workers):
+                self._fork()
+        except BaseException:  # no worker, pipe or region left behind
+            self.close(kill=True)
+            raise
 
     def _fork(self) -> None:
         from multiprocessing import Pipe
@@ -165,16 +189,28 @@ class _Pool:
             result.append((*where, array.dtype.str, array.shape))
         return result
 
-    def close(self) -> None:
-        """Close the connections (the workers see EOF and exit) and reap the workers."""
-        for connection in self.connections:
+    def close(self, *, kill: bool = False) -> None:
+        """Close the connections (the workers see EOF and exit) and reap the workers; once.
+
+        With ``kill`` (an abort: Ctrl-C, a failed send) the workers are ended
+        at once instead of finishing the tasks they claimed.
+        """
+        connections, self.connections = self.connections, []
+        pids, self.pids = self.pids, []
+        pipe, self.claims, self.tasks = (self.claims, self.tasks), -1, -1
+        for connection in connections:
             connection.close()
-        os.close(self.claims)
-        os.close(self.tasks)
-        for pid in self.pids:
+        for end in pipe:
+            if end >= 0:
+                os.close(end)
+        for pid in pids:
+            if kill:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
-        self.connections, self.pids = [], []
+        start = int(self.staging.ctypes.data)  # the staging area: its pages go back to the OS
+        _REGIONS[:] = [region for region in _REGIONS if region.start != start]
 
 
 def _claimed(claims: int) -> Iterator[int]:
@@ -212,16 +248,13 @@ def _serve(connection: Connection, claims: int) -> None:
 
 def _array(region: int, offset: int, dtype: str, shape: tuple[int, ...]) -> npt.NDArray[Any]:
     kind = np.dtype(dtype)
-    return np.frombuffer(_REGIONS[region].memory, kind, math.prod(shape), offset).reshape(shape)
+    array = np.frombuffer(_REGIONS[region].memory, kind, math.prod(shape), offset).reshape(shape)
+    array.flags.writeable = False  # the caller's rows: a kernel only reads them
+    return array
 
 
 def _sliced(arrays: Sequence[npt.NDArray[Any] | None], part: slice) -> list[Any]:
     return [None if a is None else a[part] for a in arrays]
-
-
-class _State:
-    pool: _Pool | None = None
-    pools = 0
 
 
 def _pool_for(arrays: Sequence[npt.NDArray[Any] | None]) -> _Pool | None:
@@ -230,12 +263,13 @@ def _pool_for(arrays: Sequence[npt.NDArray[Any] | None]) -> _Pool | None:
     pool = _State.pool
     if pool is not None and not pool.broken and not any(pool.unknown(a) for a in present):
         return pool
-    if pool is not None:
-        pool.close()
-        _State.pool = None
+    _shutdown()
+    return _new_pool(sum(a.nbytes + 64 for a in present))
+
+
+def _new_pool(needed: int) -> _Pool | None:
     if _State.pools >= _MAX_POOLS:
         return None
-    needed = sum(a.nbytes + 64 for a in present)
     try:
         pool = _Pool(parallel.threads() - 1, max(_STAGING_BYTES, 2 * needed))
     except OSError:  # no fork, no pipe: threads instead
@@ -248,10 +282,21 @@ def _pool_for(arrays: Sequence[npt.NDArray[Any] | None]) -> _Pool | None:
     return pool
 
 
-def _shutdown() -> None:
-    if _State.pool is not None:
-        _State.pool.close()
-        _State.pool = None
+def start(values: int) -> None:
+    """Fork the workers now if a call over ``values`` values would use them.
+
+    A reader calls this once its shared buffers exist and before it starts
+    a thread of its own, so that the workers are forked from a process
+    with no other thread running.
+    """
+    if _State.pool is None and wanted(values):
+        _new_pool(0)
+
+
+def _shutdown(*, kill: bool = False) -> None:
+    pool, _State.pool = _State.pool, None
+    if pool is not None:
+        pool.close(kill=kill)
 
 
 def map_kernel(
@@ -292,22 +337,26 @@ def map_kernel(
 def _run(pool: _Pool, task: Callable[[slice], T], message: tuple[Any, Any, Any, Any]) -> list[T]:
     """One chunk's tasks on the pool and on this process; failed ones again here, in order."""
     parts: list[tuple[int, int]] = message[3]
-    os.write(pool.tasks, b"".join(i.to_bytes(_TOKEN, "little") for i in range(len(parts))))
     results: dict[int, T] = {}
     try:
+        os.write(pool.tasks, b"".join(i.to_bytes(_TOKEN, "little") for i in range(len(parts))))
+        serving = []
         for connection in pool.connections:
-            connection.send(message)
+            try:
+                connection.send(message)
+                serving.append(connection)
+            except OSError:  # the worker died since the last chunk
+                pool.broken = True
         for index in _claimed(pool.claims):
             with contextlib.suppress(Exception):  # computed again below, raising in row order
                 results[index] = task(slice(*parts[index]))
-        for connection in pool.connections:
+        for connection in serving:
             try:
                 results.update(connection.recv())
             except (EOFError, OSError):  # the worker died: its tasks are done here
                 pool.broken = True
-    except BaseException:  # Ctrl-C or a failed send: the workers are not waited for
-        pool.broken = True
-        _shutdown()
+    except BaseException:  # Ctrl-C: the workers are ended, not waited for
+        _shutdown(kill=True)
         raise
     if pool.broken:
         _shutdown()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -23,10 +24,16 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fo
 PARENT = os.getpid()
 
 
+# [this process's pid, a worker's pid]: shared, so that a task can wait for the other.
+SLOTS = processes.shared_empty((2,), np.int64)
+
+
 @pytest.fixture
 def on_processes() -> Iterator[None]:
     """Every call of a few rows on processes (a worker and this process), a row a task."""
+    processes._shutdown()
     processes._State.pools = 0  # a test may make several pools: none falls back to threads
+    SLOTS[:] = 0
     with parallel.settings(threads=2, task_values=1, process_values=1):
         yield
     processes._shutdown()
@@ -43,31 +50,49 @@ def logits() -> tuple[np.ndarray, np.ndarray]:
     return base, new
 
 
-def slow_pids(rows: np.ndarray) -> np.ndarray:
-    """The process that computed each row, slowly enough that both processes take some."""
-    time.sleep(0.05)
+def both_take_tasks() -> bool:
+    """Register this process's pid and wait (60 s at most) until the other's is there too.
+
+    True in a worker. No timing: whoever claims a task first waits, and the
+    other claims one of the tasks left (each call has more tasks than two).
+    """
+    worker = os.getpid() != PARENT
+    SLOTS[int(worker)] = os.getpid()
+    deadline = time.monotonic() + 60.0
+    while not SLOTS.all() and time.monotonic() < deadline:
+        time.sleep(0.001)
+    return worker
+
+
+def pids(rows: np.ndarray) -> np.ndarray:
+    """The process that computed each row, once both processes have taken a task."""
+    both_take_tasks()
     return np.full(len(rows), os.getpid())
 
 
 def dies_in_a_worker(rows: np.ndarray) -> np.ndarray:
-    if os.getpid() != PARENT:
+    if both_take_tasks():
         os._exit(1)
-    time.sleep(0.05)
     return rows[:, 0] * 2.0
 
 
 def fails_in_a_worker(rows: np.ndarray) -> np.ndarray:
-    if os.getpid() != PARENT:
+    if both_take_tasks():
         raise RuntimeError("only in a worker")
-    time.sleep(0.05)
     return rows[:, 0] + 1.0
 
 
+def interrupted_here(rows: np.ndarray) -> np.ndarray:
+    if not both_take_tasks():
+        raise KeyboardInterrupt
+    time.sleep(0.01)
+    return rows[:, 0]
+
+
 def test_the_rows_are_computed_by_a_worker_and_by_this_process(on_processes: None) -> None:
-    rows = np.zeros((8, 3))
-    pids = np.concatenate(processes.map_kernel(slow_pids, [rows]))
-    assert PARENT in pids
-    assert len(set(pids.tolist())) == 2
+    seen = np.concatenate(processes.map_kernel(pids, [np.zeros((8, 3))]))
+    assert PARENT in seen
+    assert len(set(seen.tolist())) == 2
 
 
 def test_the_same_bits_as_on_one_thread(
@@ -113,23 +138,64 @@ def test_a_worker_that_dies_leaves_its_tasks_to_this_process(on_processes: None)
     result = np.concatenate(processes.map_kernel(dies_in_a_worker, [rows]))
     assert result.tolist() == (rows[:, 0] * 2.0).tolist()
     assert processes._State.pool is None  # given up, and made again when next needed
-    pids = np.concatenate(processes.map_kernel(slow_pids, [np.zeros((8, 1))]))
-    assert len(set(pids.tolist())) == 2
+    SLOTS[:] = 0
+    seen = np.concatenate(processes.map_kernel(pids, [np.zeros((8, 1))]))
+    assert len(set(seen.tolist())) == 2
 
 
-def test_shared_buffers_are_read_in_place(on_processes: None) -> None:
+def test_a_worker_that_died_between_chunks(on_processes: None) -> None:
+    seen = np.concatenate(processes.map_kernel(pids, [np.zeros((8, 1))]))
+    pool = processes._State.pool
+    assert pool is not None
+    (worker,) = pool.pids
+    assert worker in seen
+    os.kill(worker, signal.SIGKILL)
+    while Path(f"/proc/{worker}/stat").read_text().split(")")[1].split()[0] != "Z":
+        time.sleep(0.001)  # dead, not yet reaped
+    rows = np.arange(16.0).reshape(8, 2)
+    assert (
+        np.concatenate(processes.map_kernel(fails_in_a_worker, [rows])).tolist()
+        == (rows[:, 0] + 1.0).tolist()
+    )
+    assert processes._State.pool is None
+
+
+def test_ctrl_c_here_ends_the_workers(on_processes: None) -> None:
+    rows = np.zeros((8, 2))
+    processes.map_kernel(pids, [rows])
+    pool = processes._State.pool
+    assert pool is not None
+    (worker,) = pool.pids
+    SLOTS[:] = 0
+    with pytest.raises(KeyboardInterrupt):
+        processes.map_kernel(interrupted_here, [rows])
+    assert processes._State.pool is None
+    with pytest.raises(ChildProcessError):  # reaped
+        os.waitpid(worker, os.WNOHANG)
+    pool.close()  # again: nothing left to close
+
+
+def test_shared_buffers_are_read_in_place(
+    on_processes: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rows = processes.shared_empty((8, 5))
     rows[:] = np.arange(40.0).reshape(8, 5)
-    processes.map_kernel(slow_pids, [rows])
+    processes.map_kernel(pids, [rows])
     pool = processes._State.pool
     assert pool is not None
     assert pool.view(rows[2:]) is not None  # made before the workers: no copy
     assert pool.view(np.zeros((8, 5))) is None  # elsewhere: copied into the staging area
-    later = processes.shared_empty((8, 5))  # made after: the workers are forked again
-    later[:] = rows
-    pids = np.concatenate(processes.map_kernel(slow_pids, [later]))
+    later = processes.shared_empty((8, 5))  # made after, in the same arena: theirs too
+    assert pool.view(later) is not None
+    arena = processes._State.arena
+    assert arena is not None
+    monkeypatch.setattr(processes._State, "used", len(arena))  # full
+    elsewhere = processes.shared_empty((8, 5))  # a new arena: the workers are forked again
+    elsewhere[:] = rows
+    SLOTS[:] = 0
+    seen = np.concatenate(processes.map_kernel(pids, [elsewhere]))
     assert processes._State.pool is not pool
-    assert len(set(pids.tolist())) == 2
+    assert len(set(seen.tolist())) == 2
 
 
 def test_inputs_larger_than_the_staging_area(
@@ -170,3 +236,28 @@ def test_command_line_on_tensor_files_matches_one_thread(command: str, tmp_path:
     )
     with parallel.settings(threads=1):
         assert forked.stdout == ok(command, *operands, *options)
+
+
+@pytest.fixture(scope="module")
+def read_ahead_files(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """Two 64 x 65,536 float32 files: 4M values each, so that they are read ahead."""
+    folder = tmp_path_factory.mktemp("wide")
+    rng = np.random.default_rng(9)
+    base = rng.normal(0.0, 3.0, (64, 65_536)).astype(np.float32)
+    np.save(folder / "base.npy", base)
+    np.save(folder / "new.npy", base + rng.normal(0.0, 0.05, base.shape).astype(np.float32))
+    return [f"@{folder / 'base.npy'}", f"@{folder / 'new.npy'}"]
+
+
+@pytest.mark.parametrize("command", ["kl", "compare"])
+def test_files_read_ahead_fork_the_workers_once(command: str, read_ahead_files: list[str]) -> None:
+    """The workers are forked before the read-ahead threads start, and know both files' buffers."""
+    options = ["-f", "json"] if command == "compare" else ["--logits", "-r", "none"]
+    with parallel.settings(threads=1):
+        alone = ok(command, *read_ahead_files, *options)
+    processes._shutdown()
+    processes._State.pools = 0
+    with parallel.settings(threads=2, process_values=parallel.PROCESS_VALUES):
+        assert ok(command, *read_ahead_files, *options) == alone
+    assert processes._State.pools == 1
+    processes._shutdown()

@@ -228,6 +228,9 @@ def _claimed(claims: int) -> Iterator[int]:
 def _serve(connection: Connection, claims: int) -> None:
     """The worker's loop: run the tasks it claims of each chunk, send their results back."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle
+    # The worker may be forked before the caller tuned malloc (the first chunk):
+    # without it, each task's temporaries are mapped afresh (10x the page faults).
+    parallel.reuse_freed_memory()
     while True:
         try:
             message = connection.recv()

@@ -176,7 +176,7 @@ def kl_pair_rows(pair: LogitPair) -> FloatArray:
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         terms, moments = series_terms(x, p, bounds)  # p f(x) and p x
         lifted = np.zeros(len(x)) if top <= 1.0 else _rising_terms(terms, p, pair)
-        rows, columns = underflowed(pair.p.high, lambda: x < -1.0, pair.p.floor)
+        rows, columns = underflowed(pair.p, lambda: x < -1.0)
         if len(rows):
             high, low = pair.p.exact_at(rows, columns)
             terms[rows, columns] = log_product(high, low, expm1_minus_x(x[rows, columns]))
@@ -342,7 +342,7 @@ def _weighted_logs(p: LogSoftmax, factor: FloatArray) -> FloatArray:
     """
     with np.errstate(invalid="ignore"):
         terms = np.where(p.high > -np.inf, p.probabilities() * factor, 0.0)
-    rows, columns = underflowed(p.high, lambda: factor > 0, p.floor)
+    rows, columns = underflowed(p, lambda: factor > 0)
     if len(rows):
         high, low = p.exact_at(rows, columns)
         terms[rows, columns] = log_product(high, low, factor[rows, columns])

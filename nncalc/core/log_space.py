@@ -171,18 +171,21 @@ def probabilities(high: FloatArray, low: FloatArray | None) -> FloatArray:
 
 
 def underflowed(
-    log_weight: FloatArray, where: Callable[[], npt.NDArray[np.bool_]], floor: float | None = None
+    weights: LogSoftmax, where: Callable[[], npt.NDArray[np.bool_]]
 ) -> tuple[IntArray, IntArray]:
-    """(rows, columns) within ``where()`` whose weight e^(log_weight) is below the normal range.
+    """(rows, columns) within ``where()`` whose weight e^(weights.high) is below the normal range.
 
-    There e^(log_weight) has lost bits or is 0, so a term weight * factor
-    is formed as :func:`log_product` instead. ``where`` is called only when
+    There e^(high) has lost bits or is 0, so a term weight * factor is
+    formed as :func:`log_product` instead. ``where`` is called only when
     some weight is that small (one pass over the rows otherwise, none when
-    ``floor``, a known lower bound of log_weight, rules it out).
+    the known lower bound ``weights.floor`` rules it out: then ``high`` is
+    not even formed).
     """
-    if (floor is not None and floor >= LOG_TINY) or not np.min(log_weight) < LOG_TINY:
+    floor = weights.floor
+    if (floor is not None and floor >= LOG_TINY) or not np.min(weights.high) < LOG_TINY:
         none = np.zeros(0, dtype=np.intp)
         return none, none
+    log_weight = weights.high
     rows, columns = np.nonzero(where() & (log_weight < LOG_TINY) & (log_weight > -np.inf))
     return rows, columns
 

@@ -75,7 +75,7 @@ def _shifted_top(
         )
     z = np.ascontiguousarray(as_rows(logits))  # flat indices below assume C order
     first = np.argmax(z, axis=-1)  # the first NaN where there is one
-    top = np.take_along_axis(z, first[:, None], axis=-1)
+    top = z[np.arange(len(z)), first][:, None]  # a copy, as take_along_axis gives
     if not np.isfinite(top).all():  # finite maxima: no NaN (argmax finds it), no -inf row
         check_logits(z)
     with np.errstate(invalid="ignore", over="ignore"):

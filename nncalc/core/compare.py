@@ -106,7 +106,8 @@ class CompareAccumulator:
             given = "without" if target is None else "with"
             raise ValueError(f"a chunk {given} targets for a report with targets={self.targets}")
         offset = self.rows_seen
-        b, n = _as_chunk(base), _as_chunk(new)
+        probs = self.options[0]
+        b, n = _as_chunk(base, probs), _as_chunk(new, probs)
         self.rows_seen += len(b)
         kept = None
         if mask is not None:
@@ -318,8 +319,15 @@ def _per_row(values: npt.ArrayLike | None, rows: int, what: str) -> np.ndarray |
     return flat
 
 
-def _as_chunk(values: npt.ArrayLike) -> FloatArray:
-    array = np.asarray(values, dtype=np.float64)
+# Logits kept as given by _as_chunk: compare_rows widens them exactly (as_rows).
+_LOGIT_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _as_chunk(values: npt.ArrayLike, probs: bool) -> FloatArray:
+    """Rows as float64; logits of float16 or float32 as given, the tasks widen them exactly."""
+    array = np.asarray(values)
+    if probs or array.dtype not in _LOGIT_DTYPES:
+        array = np.asarray(array, dtype=np.float64)
     if array.ndim != 2:
         raise NncalcError(f"expected a 2-D chunk of rows, got {array.ndim} dimensions")
     return array

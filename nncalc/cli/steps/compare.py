@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nncalc.cli.pipeline import RecordStep, leading_shape, open_operands, read
+from nncalc.cli.steps.distributions import logits_as_stored
 from nncalc.core.compare import (
     CompareAccumulator,
     CompareReport,
@@ -102,6 +103,8 @@ class Comparison(RecordStep):
         """Read every row of the operands, a chunk at a time, into the report (and the file)."""
         per_row = (NAMES.target, NAMES.mask)
         operands = open_operands(self.operands, output.env, per_row=per_row, table=self.table)
+        if not self.rows[0]:  # logits: float32 rows as stored, widened by the tasks
+            logits_as_stored(operands[:2])
         accumulator = CompareAccumulator(targets=self.targets, rows=self.rows, names=NAMES)
         file = self.row_file(self.path, operands, output) if self.path is not None else None
         with file or nullcontext():  # the file is put in place at the end, dropped on an error

@@ -16,7 +16,9 @@ from nncalc.core.parallel import reuse_freed_memory
 from nncalc.core.processes import map_kernel
 from nncalc.core.softmax import check_logits, log_softmax, softmax
 from nncalc.errors import NncalcError, plural
+from nncalc.io.operands import Operand
 from nncalc.io.reader import Chunk
+from nncalc.io.tensor_rows import TensorReader
 from nncalc.output.spec import Output, Table, Units
 
 # A table builder of a divergence: (value, P, Q, labels, base=, output=) -> tables.
@@ -85,6 +87,13 @@ def in_tasks(
     reuse_freed_memory(arrays[0].size)
     parts = map_kernel(kernel, arrays, args)
     return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def logits_as_stored(operands: Sequence[Operand]) -> None:
+    """Tensor files of logits hand out float32 rows as stored: the kernels widen each task's."""
+    for operand in operands:
+        if isinstance(operand.reader, TensorReader):
+            operand.reader.keep_stored_floats()
 
 
 def shown(row: FloatArray) -> FloatArray:
@@ -164,6 +173,10 @@ class Divergence(ScalarStep):
         self.how = how
         self.last: tuple[FloatArray, FloatArray] = (np.zeros(0), np.zeros(0))
 
+    def opened(self, operands: Sequence[Operand]) -> None:
+        if self.how.logits:
+            logits_as_stored(operands)
+
     def rows(self, chunks: Sequence[Chunk]) -> tuple[FloatArray, None]:
         same_width(chunks)
         p_chunk, q_chunk = chunks
@@ -220,6 +233,10 @@ class Entropy(ScalarStep):
         super().__init__([(p, "P")])
         self.how = how
         self.last: FloatArray = np.zeros(0)
+
+    def opened(self, operands: Sequence[Operand]) -> None:
+        if self.how.logits:
+            logits_as_stored(operands)
 
     def rows(self, chunks: Sequence[Chunk]) -> tuple[FloatArray, None]:
         if self.how.logits:  # in log space

@@ -33,6 +33,7 @@ __all__ = [
     "reuse_freed_memory",
     "settings",
     "task_rows",
+    "task_values",
     "threads",
 ]
 
@@ -75,6 +76,11 @@ def threads() -> int:
 def process_values() -> int | None:
     """The least values of a call that runs on worker processes; None: never."""
     return _SETTINGS.process_values
+
+
+def task_values() -> int:
+    """Values of a task (see :func:`task_rows`)."""
+    return _SETTINGS.task_values
 
 
 def task_rows(columns: int) -> int:

@@ -32,6 +32,7 @@ import mmap
 import os
 import signal
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
@@ -66,6 +67,7 @@ class _Region(NamedTuple):
 
 
 _REGIONS: list[_Region] = []  # every shared region, in the order they were made
+_BUSY = threading.Lock()  # held while a thread runs tasks on the pool
 
 
 class _State:
@@ -101,10 +103,16 @@ def _region(size: int) -> npt.NDArray[np.uint8]:
     return array
 
 
-def wanted(values: int) -> bool:
-    """Whether a call over ``values`` values would run on processes (the size rule only)."""
+def wanted(values: int, enough: int | None = None) -> bool:
+    """Whether a call over ``values`` values would run on processes (the size rule only).
+
+    ``enough``: a size that suffices for this call's work, when less than
+    the configured one (formatting text is costly per value).
+    """
     least = parallel.process_values()
-    return least is not None and values >= least and _State.pools < _MAX_POOLS and _forks()
+    if least is None or _State.pools >= _MAX_POOLS or not _forks():
+        return False
+    return values >= (least if enough is None else min(least, enough))
 
 
 def _forks() -> bool:
@@ -306,6 +314,8 @@ def map_kernel(
     kernel: Callable[..., T],
     arrays: Sequence[npt.NDArray[Any] | None],
     args: tuple[object, ...] = (),
+    *,
+    task_values: int | None = None,
 ) -> list[T]:
     """``kernel(*(a[part] for a in arrays), *args)`` over the slices of :func:`map_rows`, in order.
 
@@ -314,27 +324,46 @@ def map_kernel(
     and their width; every array has that many rows (or is None). On
     processes when the size rule of :func:`~nncalc.core.parallel.settings`
     allows, else on threads as :func:`~nncalc.core.parallel.map_rows`.
+
+    With ``task_values`` (work whose result does not depend on the split,
+    such as formatting text), the tasks are of that many values and run on
+    processes from that size on; without processes, ``kernel`` runs once,
+    on all the rows, on this thread.
     """
     first = arrays[0]
     assert first is not None
     rows, columns = len(first), int(first.shape[1]) if first.ndim > 1 else 1
-    step = parallel.task_rows(columns)
+    per_task = parallel.task_values() if task_values is None else task_values
+    step = max(1, per_task // max(1, columns))
     parts = [(start, min(start + step, rows)) for start in range(0, rows, step)]
 
     def task(part: slice) -> T:
         return kernel(*_sliced(arrays, part), *args)
 
-    if len(parts) < 2 or not wanted(rows * columns) or len(parts) * _TOKEN > 4096:
-        return parallel.map_rows(task, rows, columns)
-    pool = _pool_for(arrays)
-    descriptors = None if pool is None else pool.descriptors(arrays)
-    if pool is not None and descriptors is None:  # the staging area is too small: a larger one
-        pool.broken = True
+    enough = None if task_values is None else 2 * task_values
+    if len(parts) < 2 or not wanted(rows * columns, enough) or len(parts) * _TOKEN > 4096:
+        return _here(task, rows, columns, task_values)
+    if not _BUSY.acquire(blocking=False):  # another thread has the pool
+        return _here(task, rows, columns, task_values)
+    try:
         pool = _pool_for(arrays)
         descriptors = None if pool is None else pool.descriptors(arrays)
-    if pool is None or descriptors is None:
-        return parallel.map_rows(task, rows, columns)
-    return _run(pool, task, (kernel, descriptors, args, parts))
+        if pool is not None and descriptors is None:  # the staging area is too small
+            pool.broken = True
+            pool = _pool_for(arrays)
+            descriptors = None if pool is None else pool.descriptors(arrays)
+        if pool is None or descriptors is None:
+            return _here(task, rows, columns, task_values)
+        return _run(pool, task, (kernel, descriptors, args, parts))
+    finally:
+        _BUSY.release()
+
+
+def _here(task: Callable[[slice], T], rows: int, columns: int, task_values: int | None) -> list[T]:
+    """The tasks in this process: on threads, or (with ``task_values``) one call."""
+    if task_values is not None:
+        return [task(slice(0, rows))]
+    return parallel.map_rows(task, rows, columns)
 
 
 def _run(pool: _Pool, task: Callable[[slice], T], message: tuple[Any, Any, Any, Any]) -> list[T]:

@@ -126,6 +126,10 @@ def json_value(value: float | int | str | bool | None, digits: int | None = None
     return format_number(number, digits)
 
 
+# Numbers a worker process formats at a time (about 15 ms of work).
+FORMAT_TASK = 1 << 15
+
+
 def format_rows(values: FloatArray, digits: int | None, first_row: int | None = None) -> str:
     """Rows of numbers as comma-separated lines (``first_row``: numbered rows).
 
@@ -138,8 +142,10 @@ def format_rows(values: FloatArray, digits: int | None, first_row: int | None = 
     if digits is None and first_row is None and values.size >= SHORTEST_FROM:
         from nncalc.output import shortest
 
-        if shortest.USABLE:
-            return shortest.rows_text(values)
+        if shortest.USABLE:  # on worker processes too, where the command line allows
+            from nncalc.core.processes import map_kernel
+
+            return "".join(map_kernel(shortest.rows_text, [values], task_values=FORMAT_TASK))
     spec = "%r" if digits is None else f"%.{digits}g"
     line = ",".join([spec] * values.shape[1]) + "\n"
     if first_row is not None:

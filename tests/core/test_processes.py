@@ -279,3 +279,15 @@ def test_workers_tune_malloc_even_when_forked_before_the_caller_did(
     workers = seen[np.abs(seen) != PARENT]
     assert len(workers)
     assert (workers > 0).all()
+
+
+def test_text_formatted_on_processes_is_repr(on_processes: None) -> None:
+    """Large outputs are formatted by the workers too; the text is still repr's, in order."""
+    from nncalc.output import text
+
+    rng = np.random.default_rng(4)
+    values = rng.normal(size=(7_000, 10)) * np.exp(rng.normal(0.0, 30.0, (7_000, 10)))
+    values[3, 4], values[5000, 1] = np.nan, -np.inf
+    formatted = text.format_rows(values, None)
+    assert processes._State.pool is not None  # the pool ran the tasks
+    assert formatted == "".join(",".join(map(repr, row)) + "\n" for row in values.tolist())

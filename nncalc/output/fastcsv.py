@@ -236,6 +236,13 @@ def tiny_rows(pl: Any, flat: FloatArray, width: int, at: int = 0) -> bytes:
     return out.tobytes()
 
 
+def mostly_tiny(values: FloatArray, first_row: int | None = None) -> bool:
+    """Whether :func:`polars_rows` writes ``values`` by :func:`tiny_rows` (most below 1e-4)."""
+    if first_row is not None or values.ndim != 2 or values.shape[1] < 2:
+        return False
+    return bool(np.count_nonzero(~_like_repr(values.reshape(-1))) > TINY_SHARE * values.size)
+
+
 def polars_rows(pl: Any, values: FloatArray, first_row: int | None = None) -> bytes | bytearray:
     """Comma-separated lines of ``values`` (``first_row``: a row number first).
 
@@ -245,11 +252,7 @@ def polars_rows(pl: Any, values: FloatArray, first_row: int | None = None) -> by
     """
     rows, width = values.shape
     flat = np.ascontiguousarray(values, dtype=np.float64).reshape(-1)
-    if (
-        first_row is None
-        and width > 1
-        and np.count_nonzero(~_like_repr(flat)) > TINY_SHARE * len(flat)
-    ):
+    if mostly_tiny(values, first_row):
         pieces = range(0, len(flat), TINY_PIECE)
         return b"".join(tiny_rows(pl, flat[at : at + TINY_PIECE], width, at) for at in pieces)
     text = pl.Series("v", flat).cast(pl.String)

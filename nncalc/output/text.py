@@ -156,6 +156,20 @@ def format_rows(values: FloatArray, digits: int | None, first_row: int | None = 
     return text
 
 
+def numpy_first(values: FloatArray, first_row: int | None = None) -> bool:
+    """Whether NumPy formats these rows faster than polars: rows mostly below 1e-4
+    (a softmax over a large vocabulary), where the formatting runs on the worker
+    processes (200 x 32,000 softmax rows: 2.05 s against 2.96 s with polars).
+    """
+    from nncalc.core.processes import wanted
+    from nncalc.output import fastcsv
+
+    if not wanted(values.size, 2 * FORMAT_TASK):
+        return False
+    sample = values[: max(1, 4096 // max(1, values.shape[-1]))]  # a few thousand numbers do
+    return fastcsv.mostly_tiny(sample, first_row)
+
+
 def write_rows(values: FloatArray, digits: int | None, *, first_row: int | None = None) -> None:
     """Write rows of numbers (numbered from ``first_row`` if given) and flush.
 
@@ -178,7 +192,8 @@ def write_rows(values: FloatArray, digits: int | None, *, first_row: int | None 
 
     def job() -> None:
         # polars is imported here, on the second thread, the first time.
-        polars = fastcsv.polars_module() if use_polars else None
+        by_polars = use_polars and not numpy_first(values, first_row)
+        polars = fastcsv.polars_module() if by_polars else None
         if polars is None:  # NumPy formatting, which also runs mostly without the GIL
             write_bytes(format_rows(values, None, first_row).encode(), stream)
         else:

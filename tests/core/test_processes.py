@@ -291,3 +291,15 @@ def test_text_formatted_on_processes_is_repr(on_processes: None) -> None:
     formatted = text.format_rows(values, None)
     assert processes._State.pool is not None  # the pool ran the tasks
     assert formatted == "".join(",".join(map(repr, row)) + "\n" for row in values.tolist())
+
+
+def test_wide_tiny_rows_are_formatted_by_numpy_on_the_workers(on_processes: None) -> None:
+    """Where the workers format, rows mostly below 1e-4 skip polars (slower there)."""
+    from nncalc.output import text
+
+    tiny = np.full((3, 40_000), 1e-6)
+    assert text.numpy_first(tiny)
+    assert not text.numpy_first(np.full((7_000, 10), 0.1))  # polars' plain layout is faster
+    assert not text.numpy_first(tiny, first_row=1)
+    with parallel.settings(process_values=0):
+        assert not text.numpy_first(tiny)  # no workers: polars

@@ -316,6 +316,7 @@ def map_kernel(
     args: tuple[object, ...] = (),
     *,
     task_values: int | None = None,
+    parts: Sequence[tuple[int, int]] | None = None,
 ) -> list[T]:
     """``kernel(*(a[part] for a in arrays), *args)`` over the slices of :func:`map_rows`, in order.
 
@@ -328,14 +329,17 @@ def map_kernel(
     With ``task_values`` (work whose result does not depend on the split,
     such as formatting text), the tasks are of that many values and run on
     processes from that size on; without processes, ``kernel`` runs once,
-    on all the rows, on this thread.
+    on all the rows, on this thread. ``parts`` gives the tasks' rows
+    instead (pieces of a text cut at line ends), with ``task_values`` the
+    size that makes processes worth it.
     """
     first = arrays[0]
     assert first is not None
     rows, columns = len(first), int(first.shape[1]) if first.ndim > 1 else 1
-    per_task = parallel.task_values() if task_values is None else task_values
-    step = max(1, per_task // max(1, columns))
-    parts = [(start, min(start + step, rows)) for start in range(0, rows, step)]
+    if parts is None:
+        per_task = parallel.task_values() if task_values is None else task_values
+        step = max(1, per_task // max(1, columns))
+        parts = [(start, min(start + step, rows)) for start in range(0, rows, step)]
 
     def task(part: slice) -> T:
         return kernel(*_sliced(arrays, part), *args)

@@ -11,12 +11,15 @@ to that way for the rest of the input.
 
 from __future__ import annotations
 
+import itertools
 import sys
 from collections.abc import Callable
 from typing import Any, cast
 
 import numpy as np
+import numpy.typing as npt
 
+from nncalc.core import parallel, processes
 from nncalc.core.arrays import FloatArray
 from nncalc.io import polars_text
 from nncalc.io.textlines import LineSource
@@ -56,12 +59,57 @@ class WholeText:
         return text
 
 
+# Texts of at least this many characters are parsed in pieces on the worker
+# processes too, where the command line allows them: NumPy's reader holds the
+# GIL for a whole read, so threads could not share it.
+PIECE_CHARACTERS = 1 << 19
+
+
 def load_text(text: str, separator: str | None, width: int) -> FloatArray | None:
     """The rows of a text of whole lines, ``width`` values each, read as
     ``np.loadtxt`` reads them (no comments, no quotes); None when it refuses,
     when the rows are not ``width`` wide, or when NumPy lacks the C reader.
-    Blank lines give no row: callers compare the rows with the lines."""
+    Blank lines give no row: callers compare the rows with the lines.
+
+    A long text is cut at line ends into a piece per process, parsed on
+    the worker processes and here (see nncalc.core.processes), and the
+    rows joined in order: the same rows as one parse, since each line is
+    parsed on its own."""
     if C_READER is None or width > MAX_ROW_VALUES:
+        return None
+    if processes.wanted(len(text), 2 * PIECE_CHARACTERS):
+        data = np.frombuffer(text.encode(), dtype=np.uint8)
+        pieces = _pieces(data, parallel.threads())
+        if len(pieces) > 1:
+            parsed = processes.map_kernel(
+                _parse_piece, [data], (separator, width), task_values=PIECE_CHARACTERS, parts=pieces
+            )
+            if any(rows is None for rows in parsed):
+                return None
+            return np.concatenate([rows for rows in parsed if rows is not None])
+    return _parse(text, separator, width)
+
+
+def _pieces(data: npt.NDArray[np.uint8], count: int) -> list[tuple[int, int]]:
+    """``count`` pieces of about equal size, each ending at a line end (or the text's end)."""
+    cuts = [0]
+    for k in range(1, count):
+        at = max(cuts[-1], len(data) * k // count)
+        end = np.flatnonzero(data[at : at + (1 << 20)] == 10)  # the next "\n"
+        if not len(end):
+            break
+        cuts.append(at + int(end[0]) + 1)
+    cuts.append(len(data))
+    return [(a, b) for a, b in itertools.pairwise(cuts) if b > a]
+
+
+def _parse_piece(piece: npt.NDArray[np.uint8], separator: str | None, width: int) -> Any:
+    """A piece of text (bytes of whole lines) parsed as :func:`load_text` parses."""
+    return _parse(piece.tobytes().decode(), separator, width)
+
+
+def _parse(text: str, separator: str | None, width: int) -> FloatArray | None:
+    if C_READER is None:
         return None
     try:
         values: FloatArray = C_READER(

@@ -67,7 +67,7 @@ class _Region(NamedTuple):
 
 
 _REGIONS: list[_Region] = []  # every shared region, in the order they were made
-_BUSY = threading.Lock()  # held while a thread runs tasks on the pool
+_BUSY = threading.Lock()  # held while a thread runs tasks on the pool: one at a time
 
 
 class _State:
@@ -347,8 +347,7 @@ def map_kernel(
     enough = None if task_values is None else 2 * task_values
     if len(parts) < 2 or not wanted(rows * columns, enough) or len(parts) * _TOKEN > 4096:
         return _here(task, rows, columns, task_values)
-    if not _BUSY.acquire(blocking=False):  # another thread has the pool
-        return _here(task, rows, columns, task_values)
+    _BUSY.acquire()  # another thread's tasks first (parsing while the writer formats)
     try:
         pool = _pool_for(arrays)
         descriptors = None if pool is None else pool.descriptors(arrays)

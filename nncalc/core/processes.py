@@ -75,6 +75,7 @@ class _State:
     pools = 0
     arena: npt.NDArray[np.uint8] | None = None  # where shared_empty cuts arrays from
     used = 0  # bytes of the arena given out
+    holder: int | None = None  # the thread running tasks on the pool
 
 
 def shared_empty(shape: tuple[int, ...], dtype: npt.DTypeLike = np.float64) -> npt.NDArray[Any]:
@@ -236,6 +237,7 @@ def _claimed(claims: int) -> Iterator[int]:
 def _serve(connection: Connection, claims: int) -> None:
     """The worker's loop: run the tasks it claims of each chunk, send their results back."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle
+    _State.holder = threading.get_ident()  # a kernel's own map_kernel runs here, never on a pool
     # The worker may be forked before the caller tuned malloc (the first chunk):
     # without it, each task's temporaries are mapped afresh (10x the page faults).
     parallel.reuse_freed_memory()
@@ -347,7 +349,10 @@ def map_kernel(
     enough = None if task_values is None else 2 * task_values
     if len(parts) < 2 or not wanted(rows * columns, enough) or len(parts) * _TOKEN > 4096:
         return _here(task, rows, columns, task_values)
+    if _State.holder == threading.get_ident():  # a task of this thread's own call: no pool
+        return _here(task, rows, columns, task_values)
     _BUSY.acquire()  # another thread's tasks first (parsing while the writer formats)
+    _State.holder = threading.get_ident()
     try:
         pool = _pool_for(arrays)
         descriptors = None if pool is None else pool.descriptors(arrays)
@@ -359,6 +364,7 @@ def map_kernel(
             return _here(task, rows, columns, task_values)
         return _run(pool, task, (kernel, descriptors, args, parts))
     finally:
+        _State.holder = None
         _BUSY.release()
 
 

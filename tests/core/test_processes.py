@@ -303,3 +303,15 @@ def test_wide_tiny_rows_are_formatted_by_numpy_on_the_workers(on_processes: None
     assert not text.numpy_first(tiny, first_row=1)
     with parallel.settings(process_values=0):
         assert not text.numpy_first(tiny)  # no workers: polars
+
+
+def nested(rows: np.ndarray) -> np.ndarray:
+    """A kernel that calls map_kernel itself: in this process it must not wait for the pool."""
+    inner = processes.map_kernel(pids, [np.zeros((len(rows) * 4, 1))])
+    return np.concatenate(inner)[: len(rows)]
+
+
+def test_a_call_from_inside_a_task_runs_in_its_own_process(on_processes: None) -> None:
+    SLOTS[:] = os.getpid()  # both "taken": pids() does not wait
+    seen = np.concatenate(processes.map_kernel(nested, [np.zeros((8, 1))]))
+    assert len(seen) == 8

@@ -27,6 +27,7 @@ __all__ = [
     "PROCESS_VALUES",
     "TASK_VALUES",
     "allow_processes",
+    "in_worker",
     "located",
     "map_rows",
     "process_values",
@@ -115,6 +116,13 @@ def settings(
         yield
     finally:
         _SETTINGS.threads, _SETTINGS.task_values, _SETTINGS.process_values = saved
+
+
+def in_worker() -> None:
+    """In a forked worker process: the parent's thread pool did not come along; one thread."""
+    global _POOL, _POOL_SIZE
+    _POOL, _POOL_SIZE = None, 0
+    _SETTINGS.threads = 1
 
 
 def allow_processes(values: int = PROCESS_VALUES) -> None:

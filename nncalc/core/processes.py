@@ -27,20 +27,19 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import math
-import mmap
 import os
 import signal
 import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
-from nncalc.core import parallel
+from nncalc.core import parallel, shared
+from nncalc.core.shared import shared_empty
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -53,55 +52,18 @@ T = TypeVar("T")
 _TOKEN = 4
 # The staging area is at least this large, so that most inputs fit the first.
 _STAGING_BYTES = 32 << 20
-# The arena shared buffers are cut from: address space only until used.
-_ARENA_BYTES = 256 << 20
 # After this many new pools (inputs that outgrew the staging area, buffers made
 # after the workers were forked), tasks stay on threads.
 _MAX_POOLS = 8
 
 
-class _Region(NamedTuple):
-    start: int  # address
-    size: int  # bytes
-    memory: mmap.mmap
-
-
-_REGIONS: list[_Region] = []  # every shared region, in the order they were made
 _BUSY = threading.Lock()  # held while a thread runs tasks on the pool: one at a time
 
 
 class _State:
     pool: _Pool | None = None
     pools = 0
-    arena: npt.NDArray[np.uint8] | None = None  # where shared_empty cuts arrays from
-    used = 0  # bytes of the arena given out
     holder: int | None = None  # the thread running tasks on the pool
-
-
-def shared_empty(shape: tuple[int, ...], dtype: npt.DTypeLike = np.float64) -> npt.NDArray[Any]:
-    """An uninitialised array in memory that forked workers share (kept for the process's life).
-
-    Used for buffers that are filled again and again (a tensor file's rows),
-    so that the workers read them where they are instead of from a copy.
-    The arrays are cut from one arena (untouched pages cost no memory), so
-    that buffers made after the workers were forked are still theirs.
-    """
-    kind = np.dtype(dtype)
-    count = math.prod(shape)
-    size = -(-max(1, count * kind.itemsize) // 64) * 64
-    if _State.arena is None or _State.used + size > len(_State.arena):
-        _State.arena = _region(max(_ARENA_BYTES, size))
-        _State.used = 0
-    start, _State.used = _State.used, _State.used + size
-    return _State.arena[start : start + size].view(kind)[:count].reshape(shape)
-
-
-def _region(size: int) -> npt.NDArray[np.uint8]:
-    """A new shared region of ``size`` bytes, as bytes."""
-    memory = mmap.mmap(-1, size)  # anonymous and MAP_SHARED: the same pages after fork
-    array = np.frombuffer(memory, np.uint8)
-    _REGIONS.append(_Region(int(array.ctypes.data), size, memory))
-    return array
 
 
 def wanted(values: int, enough: int | None = None) -> bool:
@@ -124,19 +86,21 @@ class _Pool:
     """Worker processes forked together, the regions they know and the task pipe."""
 
     def __init__(self, workers: int, staging: int) -> None:
-        self.staging = _region(staging)
-        self.known = len(_REGIONS)  # regions made before the fork: the workers have them
         self.connections: list[Connection] = []
         self.pids: list[int] = []
         self.broken = False
         self.claims, self.tasks = os.pipe()
-        try:
-            os.set_blocking(self.claims, False)
-            for _ in range(workers):
-                self._fork()
-        except BaseException:  # no worker, pipe or region left behind
-            self.close(kill=True)
-            raise
+        with shared.LOCK:  # no region made by another thread between these and the fork
+            self.staging = shared.region(staging)
+            self.known = shared.known()  # regions made before the fork: the workers have them
+            self.staging_index = self.known - 1
+            try:
+                os.set_blocking(self.claims, False)
+                for _ in range(workers):
+                    self._fork()
+            except BaseException:  # no worker, pipe or region left behind
+                self.close(kill=True)
+                raise
 
     def _fork(self) -> None:
         from multiprocessing import Pipe
@@ -162,16 +126,11 @@ class _Pool:
         """(region, offset) of a C-contiguous array in a region the workers know, else None."""
         if not array.flags.c_contiguous:
             return None
-        start = int(array.ctypes.data)
-        for index, region in enumerate(_REGIONS[: self.known]):
-            if region.start <= start and start + array.nbytes <= region.start + region.size:
-                return index, start - region.start
-        return None
+        return shared.region_of(int(array.ctypes.data), array.nbytes, last=self.known)
 
     def unknown(self, array: npt.NDArray[Any]) -> bool:
         """Whether ``array`` lies in a shared region made after the workers were forked."""
-        start = int(array.ctypes.data)
-        return any(r.start <= start < r.start + r.size for r in _REGIONS[self.known :])
+        return shared.region_of(int(array.ctypes.data), 1, first=self.known) is not None
 
     def descriptors(
         self, arrays: Sequence[npt.NDArray[Any] | None]
@@ -193,7 +152,7 @@ class _Pool:
                     return None
                 target = self.staging[staged:end].view(array.dtype).reshape(array.shape)
                 np.copyto(target, array)
-                where = (self.known - 1, staged)  # the staging area is the last known region
+                where = (self.staging_index, staged)
                 staged = -(-end // 64) * 64  # the next array starts aligned
             result.append((*where, array.dtype.str, array.shape))
         return result
@@ -218,8 +177,7 @@ class _Pool:
                     os.kill(pid, signal.SIGKILL)
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
-        start = int(self.staging.ctypes.data)  # the staging area: its pages go back to the OS
-        _REGIONS[:] = [region for region in _REGIONS if region.start != start]
+        shared.release(self.staging)  # the staging area: its pages go back to the OS
 
 
 def _claimed(claims: int) -> Iterator[int]:
@@ -238,6 +196,7 @@ def _serve(connection: Connection, claims: int) -> None:
     """The worker's loop: run the tasks it claims of each chunk, send their results back."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle
     _State.holder = threading.get_ident()  # a kernel's own map_kernel runs here, never on a pool
+    parallel.in_worker()  # ... and on this thread: the parent's thread pool is not here
     # The worker may be forked before the caller tuned malloc (the first chunk):
     # without it, each task's temporaries are mapped afresh (10x the page faults).
     parallel.reuse_freed_memory()
@@ -260,8 +219,7 @@ def _serve(connection: Connection, claims: int) -> None:
 
 
 def _array(region: int, offset: int, dtype: str, shape: tuple[int, ...]) -> npt.NDArray[Any]:
-    kind = np.dtype(dtype)
-    array = np.frombuffer(_REGIONS[region].memory, kind, math.prod(shape), offset).reshape(shape)
+    array = shared.array_at(region, offset, dtype, shape)
     array.flags.writeable = False  # the caller's rows: a kernel only reads them
     return array
 

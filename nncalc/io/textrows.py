@@ -104,8 +104,13 @@ def _pieces(data: npt.NDArray[np.uint8], count: int) -> list[tuple[int, int]]:
 
 
 def _parse_piece(piece: npt.NDArray[np.uint8], separator: str | None, width: int) -> Any:
-    """A piece of text (bytes of whole lines) parsed as :func:`load_text` parses."""
-    return _parse(piece.tobytes().decode(), separator, width)
+    """A piece of text (bytes of whole lines) parsed as :func:`load_text` parses.
+
+    A piece of blank lines only gives no row, as those lines give in a whole text."""
+    text = piece.tobytes().decode()
+    if not text.strip("\r\n"):
+        return np.empty((0, width))
+    return _parse(text, separator, width)
 
 
 def _parse(text: str, separator: str | None, width: int) -> FloatArray | None:

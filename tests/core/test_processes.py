@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nncalc.core import parallel, processes
+from nncalc.core import parallel, processes, shared
 from nncalc.core.compare import compare
 from nncalc.core.from_logits import kl_logits_rows
 from nncalc.errors import NncalcError
@@ -187,9 +187,9 @@ def test_shared_buffers_are_read_in_place(
     assert pool.view(np.zeros((8, 5))) is None  # elsewhere: copied into the staging area
     later = processes.shared_empty((8, 5))  # made after, in the same arena: theirs too
     assert pool.view(later) is not None
-    arena = processes._State.arena
+    arena = shared._Arena.array
     assert arena is not None
-    monkeypatch.setattr(processes._State, "used", len(arena))  # full
+    monkeypatch.setattr(shared._Arena, "used", len(arena))  # full
     elsewhere = processes.shared_empty((8, 5))  # a new arena: the workers are forked again
     elsewhere[:] = rows
     SLOTS[:] = 0
@@ -313,5 +313,6 @@ def nested(rows: np.ndarray) -> np.ndarray:
 
 def test_a_call_from_inside_a_task_runs_in_its_own_process(on_processes: None) -> None:
     SLOTS[:] = os.getpid()  # both "taken": pids() does not wait
+    parallel.map_rows(lambda part: part, 4, 1)  # this process's thread pool exists at the fork
     seen = np.concatenate(processes.map_kernel(nested, [np.zeros((8, 1))]))
     assert len(seen) == 8

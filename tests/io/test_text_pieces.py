@@ -64,3 +64,13 @@ def test_pieces_end_at_line_ends_and_cover_the_text(lengths: list[int], count: i
     for _, end in pieces[:-1]:
         assert text[end - 1 : end] == b"\n"
     assert len(pieces) <= count
+
+
+def test_a_piece_of_blank_lines_gives_no_rows(in_pieces: None) -> None:
+    values = np.random.default_rng(7).normal(size=(40, 3))
+    text = text_of(values) + "\n" * 20_000  # the second piece is blank lines only
+    single = textrows._parse(text, ",", 3)
+    assert single is not None
+    parsed = textrows.load_text(text, ",", 3)
+    assert parsed is not None
+    assert parsed.tobytes() == single.tobytes() == values.tobytes()

@@ -8,16 +8,17 @@ shortest round-trip digits many times faster. Its layout differs from
 written by polars in scientific notation and fixed to repr's layout, so the
 text is identical either way and the output does not depend on whether
 polars is installed. The writer is picked by shape: rows mostly of such
-numbers (a softmax over a large vocabulary) by :func:`tiny_rows`, others by
-:func:`polars_rows`'s plain text with the few fixed in place. Neither holds
-the GIL per number. A polars version that lays out a probe of edge cases
-differently is not used.
+numbers (a softmax over a large vocabulary) by :func:`tiny_rows`, rows of
+a few numbers a column each by :func:`narrow_rows`, others by
+:func:`polars_rows`'s plain text in one column; the few numbers unlike
+repr's layout are fixed in place. None holds the GIL per number. A polars
+version that lays out a probe of edge cases differently is not used.
 
 polars is imported only once an output is large (render.POLARS_AFTER
 numbers), so one-liners never pay for it; ``NNCALC_NO_POLARS=1`` turns it
-off. Chunks of a large output are formatted and written on a second thread
-(:class:`Background`), by polars or else by ``repr``'s format, while
-the next chunk is read and computed.
+off. Chunks of a large output are formatted on two threads, two chunks at
+once, and written in order (:class:`Background`), by polars or else by
+``repr``'s format, while the next chunk is read and computed.
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ REPR_LAYOUT_FROM = 1e-4
 _polars: Any = None
 _checked = False
 _installed: bool | None = None
+_importing = threading.Lock()  # two writer threads may ask for polars at once
+
+# A job of :class:`Background`: its number, its make and its write.
+Job = tuple[int, Callable[[], Any], Callable[[Any], None]]
 
 
 def available() -> bool:
@@ -54,6 +59,11 @@ def available() -> bool:
 
 def polars_module() -> Any:
     """The polars module, or None when not installed, turned off or unlike repr."""
+    with _importing:
+        return _checked_polars()
+
+
+def _checked_polars() -> Any:
     global _polars, _checked
     if not _checked:
         _checked = True
@@ -102,42 +112,71 @@ PROBE = np.array(
 
 
 def lays_out_like_repr(pl: Any) -> bool:
-    """Whether this polars gives exactly repr's text (else it is not used)."""
-    expected = "".join(",".join(map(repr, row)) + "\n" for row in PROBE.tolist())
+    """Whether this polars gives exactly repr's text, a column for each
+    column and one column for all (else it is not used)."""
     try:
-        return bytes(polars_rows(pl, PROBE)).decode() == expected
+        return all(
+            bytes(polars_rows(pl, probe)).decode()
+            == "".join(",".join(map(repr, row)) + "\n" for row in probe.tolist())
+            for probe in (PROBE, PROBE.reshape(-1, 1))
+        )
     except Exception:  # an older polars without some of the calls used
         return False
 
 
 class Background:
-    """One worker thread that runs jobs (format and write a chunk) in order.
+    """Threads that make chunks of output side by side and write them in order.
 
-    At most two jobs wait, so memory stays bounded; an error in a job (a
-    closed pipe) is raised in the main thread at the next submit or drain,
-    and later jobs are dropped.
+    A job is ``make`` (format a chunk: polars and NumPy release the GIL,
+    so two chunks are formatted at once on two threads) and ``write``,
+    which gets what ``make`` returned, in the order the jobs came. At most
+    two jobs wait besides those being made, so memory stays bounded; an
+    error in a job (a closed pipe) is raised in the main thread at the next
+    submit or drain, and later jobs are dropped.
     """
 
-    def __init__(self) -> None:
-        self.jobs: queue.Queue[Callable[[], None]] = queue.Queue(maxsize=2)
+    def __init__(self, threads: int = 1) -> None:
+        self.jobs: queue.Queue[Job] = queue.Queue(maxsize=2)
         self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._work, name="nncalc-writer", daemon=True)
-        self.thread.start()
+        self._submitted = 0
+        self._written = 0
+        self._turn = threading.Condition()
+        for _ in range(max(1, threads)):
+            worker = threading.Thread(target=self._work, name="nncalc-writer", daemon=True)
+            worker.start()
 
     def _work(self) -> None:
         while True:
-            job = self.jobs.get()
+            number, make, write = self.jobs.get()
+            made: Any = None
             try:
                 if self.error is None:
-                    job()
+                    made = make()
             except BaseException as error:  # handed to the main thread
-                self.error = error
-            finally:
-                self.jobs.task_done()
+                self._fail(error)
+            with self._turn:
+                while self._written != number:
+                    self._turn.wait()
+                try:
+                    if self.error is None:
+                        write(made)
+                except BaseException as error:
+                    self._fail(error)
+                finally:
+                    self._written += 1
+                    self._turn.notify_all()
+            self.jobs.task_done()
 
-    def submit(self, job: Callable[[], None]) -> None:
+    def _fail(self, error: BaseException) -> None:
+        with self._turn:
+            if self.error is None:
+                self.error = error
+
+    def submit(self, write: Callable[[Any], None], make: Callable[[], Any] = lambda: None) -> None:
+        """Run ``write(make())``: ``make`` beside other jobs' ``make``, ``write`` in turn."""
         self._raise()
-        self.jobs.put(job)
+        self.jobs.put((self._submitted, make, write))
+        self._submitted += 1
 
     def drain(self) -> None:
         """Wait for every job; raise the first error one of them met."""
@@ -146,8 +185,9 @@ class Background:
         self._raise()
 
     def _raise(self) -> None:
-        if self.error is not None:
+        with self._turn:
             error, self.error = self.error, None
+        if error is not None:
             raise error
 
 
@@ -243,6 +283,37 @@ def mostly_tiny(values: FloatArray, first_row: int | None = None) -> bool:
     return bool(np.count_nonzero(~_like_repr(values.reshape(-1))) > TINY_SHARE * values.size)
 
 
+# Rows of at most this many numbers are written a column each (:func:`narrow_rows`).
+NARROW = 64
+
+# Up to this many numbers of a chunk unlike repr's layout are fixed by repr
+# itself (holding the GIL about 0.6 us each), more by polars (:func:`scientific`).
+FIX_BY_REPR = 4096
+
+
+def narrow_rows(pl: Any, values: FloatArray) -> bytes:
+    """Rows of a few numbers each: a String column per column, written by
+    polars' CSV writer (the columns are cast on polars' threads), with the
+    numbers polars lays out unlike repr put in their columns first (by
+    scatter on each column: one query for all, each costs about 0.5 ms)."""
+    frame = pl.from_numpy(np.ascontiguousarray(values, dtype=np.float64))
+    columns = frame.select(pl.all().cast(pl.String)).get_columns()
+    rows, where = np.nonzero(~_like_repr(values))
+    if len(rows):
+        unlike = values[rows, where]
+        if len(unlike) <= FIX_BY_REPR:
+            fixed = np.array([repr(number) for number in unlike.tolist()], dtype=object)
+        else:
+            fixed = scientific(pl, unlike).to_numpy()
+        for column in np.unique(where).tolist():
+            picked = np.flatnonzero(where == column)
+            texts = pl.Series("v", fixed[picked], dtype=pl.String)
+            columns[column] = columns[column].scatter(rows[picked], texts)
+    buffer = io.BytesIO()
+    pl.DataFrame(columns).write_csv(buffer, include_header=False, quote_style="never")
+    return buffer.getvalue()
+
+
 def polars_rows(pl: Any, values: FloatArray, first_row: int | None = None) -> bytes | bytearray:
     """Comma-separated lines of ``values`` (``first_row``: a row number first).
 
@@ -251,6 +322,8 @@ def polars_rows(pl: Any, values: FloatArray, first_row: int | None = None) -> by
     rows of 100k classes cost the same per number as rows of ten.
     """
     rows, width = values.shape
+    if first_row is None and 1 < width <= NARROW and not mostly_tiny(values):
+        return narrow_rows(pl, values)
     flat = np.ascontiguousarray(values, dtype=np.float64).reshape(-1)
     if mostly_tiny(values, first_row):
         pieces = range(0, len(flat), TINY_PIECE)

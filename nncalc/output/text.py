@@ -11,6 +11,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from nncalc.core.arrays import FloatArray
+from nncalc.core.parallel import threads
 
 # Importing polars costs about as much as formatting 150k numbers with repr:
 # worth it once an output reaches that size (a full chunk of ten columns does).
@@ -51,8 +52,8 @@ def write_bytes(data: bytes | bytearray | memoryview, stream: TextIO | None = No
         raise PipeClosed from None
 
 
-# Large chunks of rows are formatted and written on a second thread (polars
-# releases the GIL), while the next chunk is read and computed.
+# Large chunks of rows are formatted on two writer threads (polars and NumPy
+# release the GIL) and written in order, while the next chunk is read and computed.
 _background: Any = None
 
 
@@ -60,14 +61,14 @@ _numbers_written = 0  # by the command running: polars pays off for large output
 
 
 def rows_written() -> None:
-    """Wait until rows handed to the second thread are written (before other output)."""
+    """Wait until rows handed to the writer threads are written (before other output)."""
     if _background is not None:
         _background.drain()
 
 
 @contextmanager
 def all_rows_written() -> Iterator[None]:
-    """Run a command; the rows it handed to the second thread are out when it ends.
+    """Run a command; the rows it handed to the writer threads are out when it ends.
 
     When the command fails, its earlier rows are still written (as they would
     have been without the thread) and the command's own error is reported.
@@ -173,7 +174,7 @@ def numpy_first(values: FloatArray, first_row: int | None = None) -> bool:
 def write_rows(values: FloatArray, digits: int | None, *, first_row: int | None = None) -> None:
     """Write rows of numbers (numbered from ``first_row`` if given) and flush.
 
-    Large outputs are formatted and written on a second thread while the next
+    Large outputs are formatted and written on two threads while the next
     chunk is read: by polars when it is installed (and NNCALC_NO_POLARS is
     not set), else by ``repr``'s format; the text is repr's either way.
     See :mod:`nncalc.fastcsv`.
@@ -187,16 +188,16 @@ def write_rows(values: FloatArray, digits: int | None, *, first_row: int | None 
 
     use_polars = fastcsv.available()
     if _background is None:
-        _background = fastcsv.Background()
+        # Two threads format chunks side by side when two cores are free for it.
+        _background = fastcsv.Background(min(2, threads()))
     stream = sys.stdout
 
-    def job() -> None:
-        # polars is imported here, on the second thread, the first time.
+    def make() -> bytes | bytearray:
+        # polars is imported here, on a writer thread, the first time.
         by_polars = use_polars and not numpy_first(values, first_row)
         polars = fastcsv.polars_module() if by_polars else None
         if polars is None:  # NumPy formatting, which also runs mostly without the GIL
-            write_bytes(format_rows(values, None, first_row).encode(), stream)
-        else:
-            write_bytes(fastcsv.polars_rows(polars, values, first_row), stream)
+            return format_rows(values, None, first_row).encode()
+        return fastcsv.polars_rows(polars, values, first_row)
 
-    _background.submit(job)
+    _background.submit(lambda made: write_bytes(made, stream), make)

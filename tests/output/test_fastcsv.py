@@ -27,7 +27,14 @@ def test_polars_writes_the_same_text_as_repr(numbers: list[float], width: int) -
     assert bytes(fastcsv.polars_rows(pl, column, 7)).decode() == render.format_rows(column, None, 7)
 
 
-def test_polars_text_matches_repr_across_every_magnitude() -> None:
+@pytest.mark.parametrize(("narrow", "by_repr"), [(64, 4096), (64, 0), (1, 4096)])
+def test_polars_text_matches_repr_across_every_magnitude(
+    narrow: int, by_repr: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Narrow rows a column each (numbers unlike repr's layout fixed by repr, or
+    by polars when many), and the same rows one column for all."""
+    monkeypatch.setattr(fastcsv, "NARROW", narrow)
+    monkeypatch.setattr(fastcsv, "FIX_BY_REPR", by_repr)
     pl = polars_or_skip()
     rng = np.random.default_rng(11)
     raw = rng.integers(0, 2**63, size=200_000, dtype=np.uint64)
@@ -96,7 +103,7 @@ def test_tables_wait_for_rows_still_being_written(capsys: pytest.CaptureFixture[
     monkeypatch = pytest.MonkeyPatch()
     monkeypatch.setattr(render, "_background", writer)
     try:
-        writer.submit(slow_rows)
+        writer.submit(lambda _: slow_rows())
         threading.Timer(0.2, release.set).start()
         tables.render([spec.Table("t", ["quantity", "value"], [["x", "1"]])])
     finally:
@@ -111,7 +118,37 @@ def test_an_error_in_the_writer_thread_reaches_the_command() -> None:
     def broken() -> None:
         raise render.PipeClosed
 
-    writer.submit(broken)
+    writer.submit(lambda _: broken())
     with pytest.raises(render.PipeClosed):
         writer.drain()
     writer.drain()  # reported once
+
+
+def test_two_writer_threads_make_chunks_side_by_side_and_write_them_in_order() -> None:
+    """The first chunk is made only once the second is (so both were made at once),
+    and is still written first; a failed make drops the jobs after it."""
+    writer = fastcsv.Background(2)
+    second_made = threading.Event()
+    written: list[str] = []
+
+    def first() -> str:
+        assert second_made.wait(5), "the second chunk was not made beside the first"
+        return "first"
+
+    def second() -> str:
+        second_made.set()
+        return "second"
+
+    writer.submit(written.append, first)
+    writer.submit(written.append, second)
+    writer.drain()
+    assert written == ["first", "second"]
+
+    def fails() -> str:
+        raise render.PipeClosed
+
+    with pytest.raises(render.PipeClosed):  # at the second submit, or at drain
+        writer.submit(written.append, fails)
+        writer.submit(written.append, lambda: "after")
+        writer.drain()
+    assert written == ["first", "second"]

@@ -49,10 +49,13 @@ UNDERFLOW_BELOW = -746.0
 _Corrections = tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], FloatArray]
 
 
-def _shifted(logits: npt.ArrayLike, temperature: float) -> tuple[FloatArray, _Corrections | None]:
-    """(z - max z) / T and its corrections: :func:`_shifted_top` without the maxima."""
-    shifted, corrections, _, _, _ = _shifted_top(logits, temperature)
-    return shifted, corrections
+def _shifted(
+    logits: npt.ArrayLike, temperature: float
+) -> tuple[FloatArray, _Corrections | None, IntArray]:
+    """(z - max z) / T, its corrections and each row's first maximum: :func:`_shifted_top`
+    without the maxima themselves."""
+    shifted, corrections, _, first, _ = _shifted_top(logits, temperature)
+    return shifted, corrections, first
 
 
 def _shifted_top(
@@ -121,15 +124,18 @@ def _rounding_errors(
     return flat, rows, error
 
 
-def _log_normalizer(shifted: FloatArray, corrections: _Corrections | None) -> FloatArray:
+def _log_normalizer(
+    shifted: FloatArray, corrections: _Corrections | None, top: IntArray | None = None
+) -> FloatArray:
     """log sum exp of max-shifted rows, as log1p of the non-maximal terms.
 
     The largest entry of each row is exactly 0 (exp = 1), so
     ``log(1 + s)`` with ``s`` the sum of the others keeps full relative
     accuracy when the maximum dominates. The terms are positive, so their
-    (pairwise) sum is accurate to a few ulp at any length.
+    (pairwise) sum is accurate to a few ulp at any length. ``top`` as for
+    :func:`_normalizer_parts`.
     """
-    return _normalizer_parts(shifted, corrections)[0]
+    return _normalizer_parts(shifted, corrections, top)[0]
 
 
 def _normalizer_parts(
@@ -217,8 +223,8 @@ def softmax(logits: npt.ArrayLike, temperature: float = 1.0) -> Any:
     (z - max) / T is carried exactly; subnormal results are within one unit
     of the smallest subnormal.
     """
-    shifted, corrections = _shifted(logits, temperature)
-    log_norm = _log_normalizer(shifted, corrections)
+    shifted, corrections, first = _shifted(logits, temperature)
+    log_norm = _log_normalizer(shifted, corrections, first)
     result = np.exp(shifted - log_norm[:, None])
     if corrections is not None:
         flat, rows, error = corrections
@@ -239,8 +245,8 @@ def log_softmax(logits: npt.ArrayLike, temperature: float = 1.0) -> Any:
     Accuracy: <= 2e-14 relative (a few ulp): both parts of
     (z - max) / T - log1p(s) are <= 0, so the subtraction cannot cancel.
     """
-    shifted, corrections = _shifted(logits, temperature)
-    log_norm = _log_normalizer(shifted, corrections)
+    shifted, corrections, first = _shifted(logits, temperature)
+    log_norm = _log_normalizer(shifted, corrections, first)
     result = shifted - log_norm[:, None]
     if corrections is not None:
         flat, rows, error = corrections

@@ -83,7 +83,7 @@ def for_cli(error: NncalcError) -> NncalcError:
     flag = FLAGS.get(error.param or "")
     wording = WORDING.get(error.kind) if error.kind is not None else None
     if flag is None and wording is None:
-        return error
+        return _names_of_classes(error)
     operand = error.where.operand
     message, hint = error.message, error.hint
     if wording is not None:
@@ -96,3 +96,30 @@ def for_cli(error: NncalcError) -> NncalcError:
         elif error.param in VALUE_OPERANDS:
             operand = f"{flag} {operand}"
     return error.reworded(message, operand=operand, hint=hint)
+
+
+# Operands that take class indices, one a line in a file; names are taken elsewhere.
+CLASS_OPERANDS = {
+    "TARGET": "give PRED's file a column of them and pass --target-col",
+    "--label": "name one class with --label NAME, or write the classes' indices",
+}
+
+
+def _names_of_classes(error: NncalcError) -> NncalcError:
+    """A file of class names given where class indices are read (``xent @names.txt``,
+    ``distill --label @names.txt``) fails on its second line, the first taken for a
+    header: the hint says where names are read."""
+    from nncalc.cli.steps.targets import is_class_name
+
+    where = error.where
+    fix = CLASS_OPERANDS.get(where.operand or "")
+    if (
+        fix is None
+        or where.source is None
+        or error.hint is not None
+        or error.message != "not a number"
+        or not is_class_name(where.token)
+    ):
+        return error
+    hint = f"a file of class names is not read as class indices: {fix}"
+    return error.reworded(error.message, operand=where.operand, hint=hint)

@@ -66,3 +66,35 @@ def test_quoted_header_names_lose_their_quotes(tmp_path: Path) -> None:
     ]
     csv = run("softmax", f"@{path}", "-f", "csv")
     assert csv.stdout.splitlines()[0] == 'cat,"dog ""big""","a,b"'
+
+
+@pytest.mark.parametrize(
+    ("argv", "fix"),
+    [
+        (
+            ["xent", "@names.txt", "@pred.csv"],
+            "give PRED's file a column of them and pass --target-col",
+        ),
+        (
+            ["distill", "@pred.csv", "@pred.csv", "--label", "@names.txt"],
+            "name one class with --label NAME, or write the classes' indices",
+        ),
+    ],
+)
+def test_a_file_of_class_names_where_indices_are_read_says_where_names_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, argv: list[str], fix: str
+) -> None:
+    """The first name is taken for a header, the second is not a number: exit 2,
+    with a hint; a misspelt number in a file of indices gets no such hint."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pred.csv").write_text("cat,dog,bird\n0.2,0.3,0.5\n0.6,0.2,0.2\n")
+    (tmp_path / "names.txt").write_text("dog\ncat\n")
+    result = run(*argv)
+    assert result.exit_code == 2
+    operand = "TARGET" if argv[0] == "xent" else "--label"
+    assert one_line_error(result) == (
+        f"nncalc: error: {operand}: names.txt:2:1: 'cat': not a number "
+        f"(a file of class names is not read as class indices: {fix})"
+    )
+    (tmp_path / "names.txt").write_text("1\n1..5\n")
+    assert one_line_error(run(*argv)).endswith("names.txt:2:1: '1..5': not a number")

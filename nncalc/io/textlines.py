@@ -13,6 +13,7 @@ from nncalc.io import compressed, tokens
 from nncalc.io.tokens import MAX_LINE_CHARS
 
 CHUNK_BYTES = 2 << 20
+FEWEST_LINES = 2  # in a block, however long, unless the input has no more ready
 
 
 BLOCK_BYTES = 1 << 20  # one read: whatever is ready, up to this
@@ -278,8 +279,12 @@ class LineSource:
         size = len(self._carry)
         newlines = self._carry.count("\n")
         partial = size - self._carry.rfind("\n") - 1
-        # A block holds at least one whole line, however long (up to MAX_LINE_CHARS).
-        while not self._eof and newlines < limit and (size < CHUNK_BYTES or not newlines):
+        # A block holds at least one whole line, however long (up to MAX_LINE_CHARS),
+        # and two from a file: rows of an LLM's vocabulary (over 1 MB of text each)
+        # are then parsed a line a process (nncalc.io.textrows).
+        while (
+            not self._eof and newlines < limit and (size < CHUNK_BYTES or newlines < FEWEST_LINES)
+        ):
             if newlines and not more_ready(self._open()):
                 break
             text = self._read_some(self.line_number + newlines, partial)

@@ -91,16 +91,18 @@ def load_text(text: str, separator: str | None, width: int) -> FloatArray | None
 
 
 def _pieces(data: npt.NDArray[np.uint8], count: int) -> list[tuple[int, int]]:
-    """``count`` pieces of about equal size, each ending at a line end (or the text's end)."""
-    cuts = [0]
-    for k in range(1, count):
-        at = max(cuts[-1], len(data) * k // count)
-        end = np.flatnonzero(data[at : at + (1 << 20)] == 10)  # the next "\n"
-        if not len(end):
-            break
-        cuts.append(at + int(end[0]) + 1)
-    cuts.append(len(data))
-    return [(a, b) for a, b in itertools.pairwise(cuts) if b > a]
+    """Up to ``count`` pieces of about equal size, each of whole lines: cut at
+    the line end nearest each equal share (so two lines of 1 MB are two pieces)."""
+    ends = np.flatnonzero(data == 10) + 1  # after each "\n"
+    ends = ends[ends < len(data)]  # a cut leaves some text after it
+    if not len(ends):
+        return [(0, len(data))] if len(data) else []
+    shares = np.arange(1, count) * (len(data) / count)
+    after = np.minimum(np.searchsorted(ends, shares), len(ends) - 1)
+    before = np.maximum(after - 1, 0)
+    nearer = np.where(np.abs(ends[before] - shares) <= np.abs(ends[after] - shares), before, after)
+    cuts = [0, *sorted({int(ends[i]) for i in nearer}), len(data)]
+    return list(itertools.pairwise(cuts))
 
 
 def _parse_piece(piece: npt.NDArray[np.uint8], separator: str | None, width: int) -> Any:

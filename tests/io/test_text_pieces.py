@@ -66,6 +66,16 @@ def test_pieces_end_at_line_ends_and_cover_the_text(lengths: list[int], count: i
     assert len(pieces) <= count
 
 
+def test_two_lines_of_over_a_megabyte_are_two_pieces() -> None:
+    """A row of an LLM's vocabulary is over 1 MB of text: the cut is the line end
+    nearest the middle, however far from it."""
+    text = b"1" * 1_200_000 + b"\n" + b"2" * 1_300_000 + b"\n"
+    data = np.frombuffer(text, dtype=np.uint8)
+    assert textrows._pieces(data, 2) == [(0, 1_200_001), (1_200_001, len(text))]
+    assert textrows._pieces(data, 4) == [(0, 1_200_001), (1_200_001, len(text))]
+    assert textrows._pieces(data[:1_200_001], 2) == [(0, 1_200_001)]
+
+
 def test_a_piece_of_blank_lines_gives_no_rows(in_pieces: None) -> None:
     values = np.random.default_rng(7).normal(size=(40, 3))
     text = text_of(values) + "\n" * 20_000  # the second piece is blank lines only

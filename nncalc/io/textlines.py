@@ -280,8 +280,8 @@ class LineSource:
         newlines = self._carry.count("\n")
         partial = size - self._carry.rfind("\n") - 1
         # A block holds at least one whole line, however long (up to MAX_LINE_CHARS),
-        # and two from a file: rows of an LLM's vocabulary (over 1 MB of text each)
-        # are then parsed a line a process (nncalc.io.textrows).
+        # and two when the input has them ready (a file): rows of an LLM's vocabulary
+        # (over 1 MB of text each) are then parsed a line a process (nncalc.io.textrows).
         while (
             not self._eof and newlines < limit and (size < CHUNK_BYTES or newlines < FEWEST_LINES)
         ):

@@ -118,6 +118,7 @@ def _names_of_classes(error: NncalcError) -> NncalcError:
         or where.source is None
         or error.hint is not None
         or error.message != "not a number"
+        or (where.row, where.column) != (1, 1)  # the first row after a one-name header
         or not is_class_name(where.token)
     ):
         return error

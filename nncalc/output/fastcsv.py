@@ -132,12 +132,14 @@ class Background:
     which gets what ``make`` returned, in the order the jobs came. At most
     two jobs wait besides those being made, so memory stays bounded; an
     error in a job (a closed pipe) is raised in the main thread at the next
-    submit or drain, and later jobs are dropped.
+    submit or drain, and the jobs after it are dropped (none is written after
+    a chunk that was not) until a drain has waited for them all.
     """
 
     def __init__(self, threads: int = 1) -> None:
         self.jobs: queue.Queue[Job] = queue.Queue(maxsize=2)
-        self.error: BaseException | None = None
+        self.error: BaseException | None = None  # the first error, until raised
+        self._failed = False  # a job failed: the jobs in flight are dropped, until a drain
         self._submitted = 0
         self._written = 0
         self._turn = threading.Condition()
@@ -150,26 +152,28 @@ class Background:
             number, make, write = self.jobs.get()
             made: Any = None
             try:
-                if self.error is None:
+                if not self._failed:
                     made = make()
             except BaseException as error:  # handed to the main thread
                 self._fail(error)
             with self._turn:
                 while self._written != number:
                     self._turn.wait()
-                try:
-                    if self.error is None:
-                        write(made)
-                except BaseException as error:
-                    self._fail(error)
-                finally:
+            try:  # this job's turn: no other thread writes, nor holds the lock meanwhile
+                if not self._failed:
+                    write(made)
+            except BaseException as error:
+                self._fail(error)
+            finally:
+                with self._turn:
                     self._written += 1
                     self._turn.notify_all()
-            self.jobs.task_done()
+                self.jobs.task_done()
 
     def _fail(self, error: BaseException) -> None:
         with self._turn:
-            if self.error is None:
+            if not self._failed:
+                self._failed = True
                 self.error = error
 
     def submit(self, write: Callable[[Any], None], make: Callable[[], Any] = lambda: None) -> None:
@@ -179,9 +183,11 @@ class Background:
         self._submitted += 1
 
     def drain(self) -> None:
-        """Wait for every job; raise the first error one of them met."""
+        """Wait for every job; raise the first error one of them met. The jobs
+        after it were dropped; those submitted from now on run."""
         if self.jobs.unfinished_tasks:
             self.jobs.join()
+        self._failed = False  # no job is in flight now
         self._raise()
 
     def _raise(self) -> None:

@@ -98,3 +98,13 @@ def test_a_file_of_class_names_where_indices_are_read_says_where_names_go(
     )
     (tmp_path / "names.txt").write_text("1\n1..5\n")
     assert one_line_error(run(*argv)).endswith("names.txt:2:1: '1..5': not a number")
+    (tmp_path / "names.txt").write_text("1\n2\nNA\n")
+    assert one_line_error(run(*argv)).endswith("names.txt:3:1: 'NA': not a number")
+
+
+def test_a_word_further_into_a_file_of_targets_gets_no_names_hint(tmp_path: Path) -> None:
+    """Soft targets with a header and a bad cell later: an ordinary bad number."""
+    (tmp_path / "pred.csv").write_text("cat,dog,bird\n0.2,0.3,0.5\n0.6,0.2,0.2\n")
+    (tmp_path / "soft.csv").write_text("cat,dog,bird\n0.2,0.3,0.5\n0.1,oops,0.9\n")
+    line = one_line_error(run("xent", f"@{tmp_path / 'soft.csv'}", f"@{tmp_path / 'pred.csv'}"))
+    assert line.endswith("soft.csv:3:2: 'oops': not a number")

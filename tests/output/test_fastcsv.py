@@ -152,3 +152,70 @@ def test_two_writer_threads_make_chunks_side_by_side_and_write_them_in_order() -
         writer.submit(written.append, lambda: "after")
         writer.drain()
     assert written == ["first", "second"]
+
+
+class Watched(fastcsv.Background):
+    """A writer that tells when a job has failed."""
+
+    def __init__(self, threads: int) -> None:
+        self.failed = threading.Event()
+        super().__init__(threads)
+
+    def _fail(self, error: BaseException) -> None:
+        super()._fail(error)
+        self.failed.set()
+
+
+def test_no_chunk_is_written_after_a_lost_one_even_once_the_error_is_raised() -> None:
+    """The second chunk is still being made when the main thread takes the first
+    one's error: it is dropped, not written after the gap; after a drain the
+    writer writes again."""
+    writer = Watched(2)
+    second_started, raised = threading.Event(), threading.Event()
+    written: list[str] = []
+
+    def lost() -> str:
+        assert second_started.wait(5)
+        raise render.PipeClosed
+
+    def after() -> str:
+        second_started.set()
+        assert raised.wait(5)
+        return "after"
+
+    writer.submit(written.append, lost)
+    writer.submit(written.append, after)
+    assert writer.failed.wait(5)
+    with pytest.raises(render.PipeClosed):
+        writer.submit(written.append, lambda: "third")
+    raised.set()
+    writer.drain()
+    assert written == []
+    writer.submit(written.append, lambda: "next")
+    writer.drain()
+    assert written == ["next"]
+
+
+def test_a_chunk_is_handed_over_while_another_is_being_written() -> None:
+    """submit does not wait for a write in progress (the main thread reads on)."""
+    writer = fastcsv.Background(2)
+    writing, release, handed = threading.Event(), threading.Event(), threading.Event()
+    written: list[str] = []
+
+    def slow_write(made: str) -> None:
+        writing.set()
+        assert release.wait(5)
+        written.append(made)
+
+    writer.submit(slow_write, lambda: "first")
+    assert writing.wait(5)
+
+    def hand_over() -> None:
+        writer.submit(written.append, lambda: "second")
+        handed.set()
+
+    threading.Thread(target=hand_over).start()
+    assert handed.wait(5), "submit waited for the write in progress"
+    release.set()
+    writer.drain()
+    assert written == ["first", "second"]

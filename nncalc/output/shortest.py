@@ -46,8 +46,13 @@ I64 = npt.NDArray[np.int64]
 
 def rows_text(values: FloatArray) -> str:
     """Comma-separated lines of ``values``, each number exactly as ``repr`` writes it."""
-    width = values.shape[1]
-    flat = np.ascontiguousarray(values, dtype=np.float64).reshape(-1)
+    return numbers_text(np.ascontiguousarray(values, dtype=np.float64).reshape(-1), values.shape[1])
+
+
+def numbers_text(flat: FloatArray, width: int, at: int = 0) -> str:
+    """:func:`rows_text` of numbers of rows ``width`` wide, ``flat`` starting at
+    number ``at`` of the rows (it may start and end mid-row): a comma after
+    each number but a row's last, a line end after that."""
     count = flat.size
     out = np.zeros((count, FIELD), dtype=np.uint8)
     lengths = np.zeros(count, dtype=np.int64)
@@ -70,7 +75,7 @@ def rows_text(values: FloatArray) -> str:
     slow[fast] = False
     _with_repr(out, lengths, np.flatnonzero(slow), flat)
     separators = np.full(count, ord(","), dtype=np.uint8)
-    separators[width - 1 :: width] = ord("\n")
+    separators[(width - 1 - at) % width :: width] = ord("\n")
     out[np.arange(count), lengths] = separators
     text = out.reshape(-1)
     return str(text[text != 0].tobytes().decode("ascii"))

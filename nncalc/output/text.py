@@ -129,6 +129,10 @@ def json_value(value: float | int | str | bool | None, digits: int | None = None
 
 # Numbers a worker process formats at a time (about 15 ms of work).
 FORMAT_TASK = 1 << 15
+# Rows wider than this are formatted a task's numbers at a time on the calling
+# thread: a task is a whole row, and formatting takes ~200 bytes a number
+# (a row of 1,000,000 numbers took 377 MB at once). LLM vocabularies fit under it.
+WIDE_ROWS = 1 << 18
 
 
 def format_rows(values: FloatArray, digits: int | None, first_row: int | None = None) -> str:
@@ -143,6 +147,11 @@ def format_rows(values: FloatArray, digits: int | None, first_row: int | None = 
     if digits is None and first_row is None and values.size >= SHORTEST_FROM:
         from nncalc.output import shortest
 
+        if shortest.USABLE and values.shape[1] > WIDE_ROWS:  # bounded memory, on this thread
+            flat = np.ascontiguousarray(values, dtype=np.float64).reshape(-1)
+            width, step = values.shape[1], FORMAT_TASK
+            pieces = range(0, flat.size, step)
+            return "".join(shortest.numbers_text(flat[at : at + step], width, at) for at in pieces)
         if shortest.USABLE:  # on worker processes too, where the command line allows
             from nncalc.core.processes import map_kernel
 
@@ -165,8 +174,10 @@ def numpy_first(values: FloatArray, first_row: int | None = None) -> bool:
     from nncalc.core.processes import wanted
     from nncalc.output import fastcsv
 
-    if not wanted(values.size, 2 * FORMAT_TASK):
-        return False
+    if not wanted(values.size, 2 * FORMAT_TASK) or values.shape[-1] > WIDE_ROWS:
+        return False  # not on the workers: polars is faster
+    if len(values) < 2 * max(1, FORMAT_TASK // max(1, values.shape[-1])):
+        return False  # a single task: it would run on this thread alone
     sample = values[: max(1, 4096 // max(1, values.shape[-1]))]  # a few thousand numbers do
     return fastcsv.mostly_tiny(sample, first_row)
 

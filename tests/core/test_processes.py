@@ -301,6 +301,8 @@ def test_wide_tiny_rows_are_formatted_by_numpy_on_the_workers(on_processes: None
     assert text.numpy_first(tiny)
     assert not text.numpy_first(np.full((7_000, 10), 0.1))  # polars' plain layout is faster
     assert not text.numpy_first(tiny, first_row=1)
+    assert not text.numpy_first(tiny[:1])  # one row is one task: polars
+    assert not text.numpy_first(np.full((3, 300_000), 1e-6))  # wider than a task's rows
     with parallel.settings(process_values=0):
         assert not text.numpy_first(tiny)  # no workers: polars
 

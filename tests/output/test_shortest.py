@@ -110,3 +110,38 @@ def test_without_long_double_render_uses_repr(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(shortest, "rows_text", None)
     values = np.random.default_rng(5).random((300, 10))
     assert render.format_rows(values, None) == with_repr(values)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(floats, min_size=1, max_size=60), st.integers(1, 7), st.integers(1, 9))
+def test_pieces_starting_mid_row_join_to_the_rows_text(
+    numbers: list[float], width: int, step: int
+) -> None:
+    """numbers_text of consecutive pieces, each told where in the rows it starts."""
+    values = np.array(numbers * width, dtype=np.float64).reshape(-1, width)
+    flat = values.reshape(-1)
+    pieces = range(0, flat.size, step)
+    joined = "".join(shortest.numbers_text(flat[at : at + step], width, at) for at in pieces)
+    assert joined == with_repr(values)
+
+
+def test_rows_wider_than_a_task_are_formatted_a_piece_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A row of a million numbers was formatted in one go (377 MB); now a task's
+    numbers at a time, the same text."""
+    monkeypatch.setattr(render, "WIDE_ROWS", 50)
+    monkeypatch.setattr(render, "FORMAT_TASK", 16)
+    calls: list[int] = []
+    original = shortest.numbers_text
+
+    def counted(flat: np.ndarray, width: int, at: int = 0) -> str:
+        calls.append(flat.size)
+        return original(flat, width, at)
+
+    monkeypatch.setattr(shortest, "numbers_text", counted)
+    rng = np.random.default_rng(8)
+    values = rng.normal(size=(3, 1200)) * np.exp(rng.normal(0.0, 20.0, (3, 1200)))
+    values[1, 7], values[2, 1199] = np.nan, -np.inf
+    assert render.format_rows(values, None) == with_repr(values)
+    assert max(calls) == 16 and len(calls) == 3 * 1200 // 16

@@ -83,6 +83,19 @@ def test_softmax_table_has_columns_and_bar() -> None:
     assert "─" not in text and "│" not in text
 
 
+def test_a_wide_softmax_table_shows_the_first_classes_and_says_so() -> None:
+    """A row of a vocabulary: the first 50 classes, as every per-class table
+    (all 1,000,000 took eight minutes to draw); --top K still shows K."""
+    row = ",".join(["0"] * 5_000 + ["9"])
+    text = ok("softmax", row, "-f", "table")
+    lines = [line for line in text.splitlines() if line.startswith("| ")][1:]  # no header
+    assert [line.split("|")[1].strip() for line in lines] == [str(i) for i in range(50)]
+    assert "first 50 of 5001 classes" in " ".join(text.split())
+    top = ok("softmax", row, "-f", "table", "--top", "60")
+    assert "| 5000 " in top and "first 50" not in top
+    assert len([line for line in top.splitlines() if line.startswith("| ")]) == 61
+
+
 def test_softmax_batch_table() -> None:
     text = ok("softmax", "-", "-f", "table", input="a,b\n0,5\n5,0\n")
     assert "most probable" in text and "b" in text and "0.9933" in text

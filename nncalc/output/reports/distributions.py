@@ -11,7 +11,7 @@ from nncalc.core.arrays import FloatArray
 from nncalc.core.divergence import entropy_rows, js_rows, kl_rows
 from nncalc.errors import plural
 from nncalc.output.reports.common import Names, _names, _perplexity, class_table
-from nncalc.output.spec import Bar, Output, Table, Units
+from nncalc.output.spec import TABLE_ROWS, Bar, Output, Table, Units
 from nncalc.output.text import format_number
 
 
@@ -34,7 +34,10 @@ def softmax_tables(
         probs = np.exp(values) if log else values
         logp = values if log else np.log(np.where(probs > 0, probs, 1.0))
         logp = np.where(probs > 0, logp, -np.inf)
-        order = np.argsort(-probs, kind="stable")[:top] if top else np.arange(len(probs))
+        # Without --top, the first TABLE_ROWS classes, as every per-class table shows
+        # (a table of a 128k vocabulary took a minute to draw, 1M classes eight).
+        shown = np.arange(min(len(probs), TABLE_ROWS))
+        order = np.argsort(-probs, kind="stable")[:top] if top else shown
         labels = _names(names, len(probs))
         body: list[list[str | Bar]] = [
             [
@@ -48,7 +51,11 @@ def softmax_tables(
             for i in order.tolist()
         ]
         title = "softmax" + (f" (top {top})" if top else "")
-        return [Table(title, ["index", "label", "logit", "probability", "log-prob", ""], body)]
+        caption = None
+        if not top and len(probs) > len(shown):
+            caption = f"first {len(shown)} of {len(probs)} classes; --top K shows the most probable"
+        columns = ["index", "label", "logit", "probability", "log-prob", ""]
+        return [Table(title, columns, body, caption)]
     body = []
     for number, (_, values) in enumerate(rows, start=1):
         probs = np.exp(values) if log else values

@@ -104,16 +104,15 @@ def _pieces(data: npt.NDArray[np.uint8], count: int) -> list[tuple[int, int]]:
 
 
 def _nearest_end(data: npt.NDArray[np.uint8], share: int) -> int:
-    """The end of the line (just after its "\\n") nearest ``share``; 0 for none."""
-    low = max(0, share - NEAR_CUT)
-    ends = np.flatnonzero(data[low : share + NEAR_CUT] == 10) + low + 1
-    ends = ends[ends < len(data)]  # a cut leaves some text after it
-    if not len(ends):  # long lines: look at the whole text
-        ends = np.flatnonzero(data == 10) + 1
-        ends = ends[ends < len(data)]
-        if not len(ends):
-            return 0
-    return int(ends[np.argmin(np.abs(ends - share))])
+    """The end of the line (just after its "\\n") nearest ``share``; 0 for none.
+
+    Looked for within NEAR_CUT of the share, then (long lines) in the whole text."""
+    for low, high in ((max(0, share - NEAR_CUT), share + NEAR_CUT), (0, len(data))):
+        ends = np.flatnonzero(data[low:high] == 10) + low + 1
+        ends = ends[ends < len(data)]  # a cut leaves some text after it
+        if len(ends):
+            return int(ends[np.argmin(np.abs(ends - share))])
+    return 0
 
 
 def _parse_piece(piece: npt.NDArray[np.uint8], separator: str | None, width: int) -> Any:

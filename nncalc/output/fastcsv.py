@@ -328,10 +328,11 @@ def polars_rows(pl: Any, values: FloatArray, first_row: int | None = None) -> by
     rows of 100k classes cost the same per number as rows of ten.
     """
     rows, width = values.shape
-    if first_row is None and 1 < width <= NARROW and not mostly_tiny(values):
+    tiny = mostly_tiny(values, first_row)  # a pass over the chunk: once
+    if first_row is None and 1 < width <= NARROW and not tiny:
         return narrow_rows(pl, values)
     flat = np.ascontiguousarray(values, dtype=np.float64).reshape(-1)
-    if mostly_tiny(values, first_row):
+    if tiny:
         pieces = range(0, len(flat), TINY_PIECE)
         return b"".join(tiny_rows(pl, flat[at : at + TINY_PIECE], width, at) for at in pieces)
     text = pl.Series("v", flat).cast(pl.String)
